@@ -69,7 +69,7 @@ class Trace:
     events: List[Event] = field(default_factory=list)
     header_line: int = 0                    # 1-based line number of the header
     noise_lines: int = 0                    # non-comment lines skipped before the header
-    warnings: List[str] = field(default_factory=list)
+    warnings: List[TraceError] = field(default_factory=list)  # problems that did not stop the reading
 
     @property
     def ticks(self):
@@ -172,11 +172,11 @@ def parse_text(text, name="<trace>"):
         if line == header:
             continue  # the same header again (a resumed run after a reboot): the rows go on
         try:
-            if not _ROW.fullmatch(line):
-                _explain_bad_row(line, columns, j + 1)
             fields = line.split(",")
             if len(fields) != ncol:
                 raise TraceError("row has %d fields, the header has %d" % (len(fields), ncol), j + 1)
+            if not _ROW.fullmatch(line):
+                _check_fields(fields, columns, j + 1)
             vals = [int(f) for f in fields]
             tick = vals[0]
             if last is not None and tick <= last:
@@ -191,7 +191,7 @@ def parse_text(text, name="<trace>"):
                 raise TraceError("integer out of the 64-bit range in column '%s'" % columns[k], j + 1)
         except TraceError as e:
             if j == nlines - 1 and not complete_end:
-                trace.warnings.append("line %d: incomplete last line ignored (%s)" % (j + 1, e.message))
+                trace.warnings.append(TraceError("incomplete last line ignored (%s)" % e.message, j + 1))
                 break
             raise
         last = tick
@@ -199,16 +199,12 @@ def parse_text(text, name="<trace>"):
     return trace
 
 
-def _explain_bad_row(line, columns, lineno):
-    fields = line.split(",")
-    if len(fields) != len(columns):
-        raise TraceError("row has %d fields, the header has %d" % (len(fields), len(columns)), lineno)
+def _check_fields(fields, columns, lineno):
+    """Raise on the first field that is not an integer (blanks around a field are accepted)."""
     for k, f in enumerate(fields):
         if not _INT.fullmatch(f.strip()):
             shown = f if len(f) <= 20 else f[:20] + "..."
             raise TraceError("non-integer field %r in column '%s'" % (shown, columns[k]), lineno)
-    # only blanks around fields: accept them
-    return
 
 
 def _event(lineno, line, last_tick):

@@ -76,7 +76,8 @@ def test_truncated_last_line_is_dropped_with_warning():
     text = text + "\n86400,12"                         # a last row cut off by the capture
     tr = at.parse_text(text)
     assert len(tr) == DAY // 60
-    assert tr.warnings and "incomplete last line" in tr.warnings[0]
+    assert [w.format("f") for w in tr.warnings] == [
+        "f:%d: incomplete last line ignored (row has 2 fields, the header has %d)" % (2 + DAY // 60 + 1 + 1, len(tr.columns))]  # comment, header, rows, noon event
 
 
 # ---------------------------------------------------------------------------------------------------------

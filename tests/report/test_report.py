@@ -1,7 +1,6 @@
 """Tests of tools/anima-report and tools/anima_trace.py.  Run: /usr/bin/python3 -m pytest tests/report -q"""
 
 import os
-import re
 import subprocess
 import sys
 

@@ -1,0 +1,68 @@
+/* core/anima_rt.h - the runtime the generated step code is written against.
+ *
+ * Hand-written facade over the generated tables: the integer semantics of the catalogue language
+ * (docs/catalogue.md), inline so the compiler folds them into each subsystem's step. The reference
+ * interpreter (gen/anima_gen/interp.py) implements the same semantics independently in Python; tests require
+ * both to produce identical traces.
+ */
+#ifndef ANIMA_CORE_ANIMA_RT_H
+#define ANIMA_CORE_ANIMA_RT_H
+
+#include <stdint.h>
+
+/* Bumped whenever the contract between generated code and this header changes; generated files #error when
+ * they were rendered for another format. */
+#define ANIMA_RT_FORMAT 1
+
+/* What a step may know about the moment it runs in. Read-only for generated code. */
+struct anima_ctx {
+	uint64_t tick; /* the tick being computed */
+	uint64_t seed;
+	int64_t tod;      /* tick of day, 0..86399 */
+	int64_t day;      /* 0..1048575 */
+	int64_t env_mode; /* 0 normal, 1 dark, 2 light */
+};
+
+static inline int64_t anima_min(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline int64_t anima_max(int64_t a, int64_t b) { return a > b ? a : b; }
+static inline int64_t anima_clamp(int64_t x, int64_t lo, int64_t hi) { return anima_min(anima_max(x, lo), hi); }
+static inline int64_t anima_abs(int64_t x) { return x < 0 ? -x : x; }
+
+/* One update's step toward target; k = 65536*(1-2^(-every/half_life)); at least one unit while apart. */
+static inline int64_t anima_approach(int64_t x, int64_t target, int64_t k)
+{
+	int64_t d = target - x;
+	int64_t q = d * k / 65536;
+	if (q == 0 && d != 0)
+		q = d > 0 ? 1 : -1;
+	return x + q;
+}
+
+/* Counter-based generator: the same (seed, tick, subsystem, call site) always gives the same bits, so noise
+ * needs no state of its own and does not depend on the order subsystems are stepped in. */
+static inline uint64_t anima_mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+static inline uint64_t anima_draw(const struct anima_ctx *c, uint32_t sid, uint32_t site)
+{
+	return anima_mix64(c->seed + c->tick * 0x9E3779B97F4A7C15ull +
+			   (((uint64_t)sid << 16) | site) * 0xD1B54A32D192ED03ull);
+}
+
+static inline int64_t anima_noise(const struct anima_ctx *c, uint32_t sid, uint32_t site, int64_t a)
+{
+	uint64_t h = anima_draw(c, sid, site) >> 32;
+	return (int64_t)((h * (uint64_t)(2 * a + 1)) >> 32) - a;
+}
+
+static inline int64_t anima_chance(const struct anima_ctx *c, uint32_t sid, uint32_t site, int64_t p)
+{
+	uint64_t h = anima_draw(c, sid, site) >> 32;
+	return (int64_t)((h * 1000u) >> 32) < p;
+}
+
+#endif

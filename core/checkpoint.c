@@ -1,0 +1,113 @@
+/* core/checkpoint.c - a run's whole state as bytes: explicit little-endian, versioned, bound to the
+ * catalogue it was taken with, and checksummed, so a resumed run continues bit for bit or is refused. */
+#include "anima.h"
+#include "util.h"
+
+#define MAGIC "ANIMACKP"
+#define CHECKPOINT_FORMAT 1u
+
+void anima_derive_phases(struct anima_sim *sim);
+
+struct cursor {
+	uint8_t *w;
+	const uint8_t *r;
+	size_t pos, cap;
+	int bad;
+};
+
+static void put(struct cursor *c, uint64_t v, unsigned bytes)
+{
+	if (c->pos + bytes > c->cap) {
+		c->bad = 1;
+		return;
+	}
+	for (unsigned i = 0; i < bytes; i++)
+		c->w[c->pos++] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get(struct cursor *c, unsigned bytes)
+{
+	uint64_t v = 0;
+	if (c->pos + bytes > c->cap) {
+		c->bad = 1;
+		return 0;
+	}
+	for (unsigned i = 0; i < bytes; i++)
+		v |= (uint64_t)c->r[c->pos++] << (8 * i);
+	return v;
+}
+
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+#define PAYLOAD_WORDS (ANIMA_NVARS + ANIMA_NPARAMS + ANIMA_DELAY_WORDS)
+
+size_t anima_checkpoint_write(const struct anima_sim *sim, uint8_t *buf, size_t cap)
+{
+	struct cursor c = {buf, 0, 0, cap, 0};
+	for (int i = 0; i < 8; i++)
+		put(&c, (uint8_t)MAGIC[i], 1);
+	put(&c, CHECKPOINT_FORMAT, 4);
+	put(&c, PAYLOAD_WORDS, 4);
+	put(&c, ANIMA_CATALOGUE_HASH, 8);
+	put(&c, sim->tick, 8);
+	put(&c, sim->seed, 8);
+	put(&c, (uint32_t)sim->env, 4);
+	for (uint32_t i = 0; i < ANIMA_NVARS; i++)
+		put(&c, (uint32_t)sim->state[i], 4);
+	for (uint32_t i = 0; i < ANIMA_NPARAMS; i++)
+		put(&c, (uint32_t)sim->params[i], 4);
+	for (uint32_t i = 0; i < ANIMA_DELAY_WORDS; i++)
+		put(&c, (uint32_t)sim->delay[i], 4);
+	if (c.bad)
+		return 0;
+	put(&c, fnv1a(buf, c.pos), 8);
+	return c.bad ? 0 : c.pos;
+}
+
+static int refuse(char *err, size_t errlen, const char *why)
+{
+	struct anima_str s = {err, errlen, 0};
+	anima_str_add(&s, why);
+	return -1;
+}
+
+int anima_checkpoint_read(struct anima_sim *sim, const uint8_t *buf, size_t len, char *err, size_t errlen)
+{
+	struct cursor c = {0, buf, 0, len, 0};
+	if (len < 44)
+		return refuse(err, errlen, "not an anima checkpoint (too short)");
+	for (int i = 0; i < 8; i++)
+		if (get(&c, 1) != (uint8_t)MAGIC[i])
+			return refuse(err, errlen, "not an anima checkpoint (bad magic)");
+	if (get(&c, 4) != CHECKPOINT_FORMAT)
+		return refuse(err, errlen, "checkpoint format version is not supported by this build");
+	if (get(&c, 4) != PAYLOAD_WORDS || get(&c, 8) != ANIMA_CATALOGUE_HASH)
+		return refuse(err, errlen, "checkpoint was taken with another catalogue");
+	if (len != c.pos + 20 + 4 * (size_t)PAYLOAD_WORDS + 8)
+		return refuse(err, errlen, "checkpoint is damaged (wrong length)");
+	if (fnv1a(buf, len - 8) != (c.pos = len - 8, get(&c, 8)))
+		return refuse(err, errlen, "checkpoint is damaged (checksum mismatch)");
+	c.pos = 24;
+	uint64_t tick = get(&c, 8);
+	uint64_t seed = get(&c, 8);
+	uint32_t env = (uint32_t)get(&c, 4);
+	if (env > ANIMA_ENV_LIGHT)
+		return refuse(err, errlen, "checkpoint is damaged (bad environment)");
+	anima_sim_init(sim, seed, (int)env);
+	sim->tick = tick;
+	for (uint32_t i = 0; i < ANIMA_NVARS; i++)
+		sim->state[i] = (int32_t)(uint32_t)get(&c, 4);
+	for (uint32_t i = 0; i < ANIMA_NPARAMS; i++)
+		sim->params[i] = (int32_t)(uint32_t)get(&c, 4);
+	for (uint32_t i = 0; i < ANIMA_DELAY_WORDS; i++)
+		sim->delay[i] = (int32_t)(uint32_t)get(&c, 4);
+	anima_copy32(sim->next, sim->state, ANIMA_NVARS);
+	anima_derive_phases(sim);
+	return 0;
+}

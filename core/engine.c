@@ -1,0 +1,142 @@
+/* core/engine.c - the tick loop over the generated modules.
+ *
+ * A tick t computes every subsystem scheduled at t from the snapshot of t-1 into `next`, then commits the
+ * updated slots (contiguous by layout), applies the stimuli due at t, and records delayed couplings.
+ */
+#include "anima.h"
+#include "anima_rt.h"
+#include "util.h"
+
+#if ANIMA_GEN_FORMAT != ANIMA_RT_FORMAT
+#error "anima_gen.h was generated for another runtime format: re-run anima-gen render"
+#endif
+
+#define DAY_MAX ((1 << 20) - 1)
+
+static void make_ctx(const struct anima_sim *sim, struct anima_ctx *c)
+{
+	uint64_t day = sim->tick / 86400;
+	c->tick = sim->tick;
+	c->seed = sim->seed;
+	c->tod = (int64_t)(sim->tick % 86400);
+	c->day = day > DAY_MAX ? DAY_MAX : (int64_t)day;
+	c->env_mode = sim->env;
+}
+
+static void record_rings(struct anima_sim *sim)
+{
+	for (uint32_t r = 0; r < ANIMA_NRINGS; r++) {
+		const struct anima_ring *ring = &anima_rings[r];
+		sim->delay[ring->offset + (sim->tick & ring->mask)] = sim->state[ring->src];
+	}
+}
+
+static void derive_phases(struct anima_sim *sim)
+{
+	for (uint32_t r = 0; r < ANIMA_NRATES; r++)
+		sim->phase[r] = (uint32_t)(sim->tick % anima_rates[r].every);
+}
+
+void anima_sim_init(struct anima_sim *sim, uint64_t seed, int env)
+{
+	sim->tick = 0;
+	sim->seed = seed;
+	sim->env = env;
+	anima_copy32(sim->state, anima_init_state, ANIMA_NVARS);
+	anima_copy32(sim->next, anima_init_state, ANIMA_NVARS);
+	anima_copy32(sim->params, anima_param_values, ANIMA_NPARAMS);
+	for (uint32_t r = 0; r < ANIMA_NRINGS; r++)
+		for (uint32_t k = 0; k <= anima_rings[r].mask; k++)
+			sim->delay[anima_rings[r].offset + k] = anima_init_state[anima_rings[r].src];
+	derive_phases(sim);
+}
+
+int anima_sim_step(struct anima_sim *sim)
+{
+	struct anima_ctx c;
+	const struct anima_slot *due[ANIMA_NRATES + 1];
+	unsigned ndue = 0;
+
+	sim->tick++;
+	make_ctx(sim, &c);
+	for (uint32_t r = 0; r < ANIMA_NRATES; r++) {
+		uint32_t p = sim->phase[r] + 1;
+		if (p == anima_rates[r].every)
+			p = 0;
+		sim->phase[r] = p;
+		const struct anima_slot *slot = anima_rates[r].phases[p];
+		if (!slot)
+			continue;
+		due[ndue++] = slot;
+		for (const anima_update_fn *fn = slot->fns; *fn; fn++)
+			(*fn)(sim->state, sim->params, sim->delay, sim->next, &c);
+	}
+	/* Only now, with every rule of this tick done, does the snapshot move on. */
+	for (unsigned k = 0; k < ndue; k++)
+		anima_copy32(sim->state + due[k]->first, sim->next + due[k]->first, due[k]->count);
+	record_rings(sim);
+	return !anima_sim_alive(sim);
+}
+
+void anima_sim_stimulus(struct anima_sim *sim, uint32_t id, int32_t value)
+{
+	struct anima_ctx c;
+	if (id >= ANIMA_NSTIMULI)
+		return;
+	make_ctx(sim, &c);
+	anima_gen_stimulus(id, value, sim->state, sim->params, sim->delay, sim->next, &c);
+	record_rings(sim); /* the rings hold the state of this tick as it ends, stimuli included */
+}
+
+int anima_sim_alive(const struct anima_sim *sim)
+{
+#if ANIMA_ALIVE_SLOT >= 0
+	return sim->state[ANIMA_ALIVE_SLOT] != 0;
+#else
+	(void)sim;
+	return 1;
+#endif
+}
+
+const char *anima_sim_cause(const struct anima_sim *sim)
+{
+#if ANIMA_CAUSE_SLOT >= 0
+	int32_t v = sim->state[ANIMA_CAUSE_SLOT];
+	if (v >= 0 && v < ANIMA_NCAUSES)
+		return anima_cause_names[v];
+#else
+	(void)sim;
+#endif
+	return "unknown";
+}
+
+int32_t anima_sim_get(const struct anima_sim *sim, const char *name, int *found)
+{
+	/* The header is "tick,a.b,c.d,...": column k (after tick) is trace slot k-1. */
+	const char *h = anima_trace_header;
+	size_t col = 0;
+	while (*h) {
+		const char *n = name;
+		const char *p = h;
+		while (*n && *p == *n)
+			p++, n++;
+		if (!*n && (*p == ',' || !*p)) {
+			if (col == 0)
+				break;
+			*found = 1;
+			return sim->state[anima_trace_slots[col - 1]];
+		}
+		while (*h && *h != ',')
+			h++;
+		if (*h == ',')
+			h++;
+		col++;
+	}
+	*found = 0;
+	return 0;
+}
+
+void anima_derive_phases(struct anima_sim *sim)
+{
+	derive_phases(sim);
+}

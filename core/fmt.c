@@ -1,0 +1,64 @@
+/* core/fmt.c - integer formatting without libc, used for trace rows on every platform. */
+#include "anima.h"
+#include "util.h"
+
+size_t anima_fmt_u64(char *dst, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		dst[i] = tmp[n - 1 - i];
+	return n;
+}
+
+size_t anima_fmt_i64(char *dst, int64_t v)
+{
+	if (v < 0) {
+		dst[0] = '-';
+		return 1 + anima_fmt_u64(dst + 1, (uint64_t)0 - (uint64_t)v);
+	}
+	return anima_fmt_u64(dst, (uint64_t)v);
+}
+
+size_t anima_fmt_hex(char *dst, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[16];
+	size_t n = 0;
+	do {
+		tmp[n++] = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		dst[i] = tmp[n - 1 - i];
+	return n;
+}
+
+void anima_str_addn(struct anima_str *s, const char *text, size_t n)
+{
+	for (size_t i = 0; i < n && s->len + 1 < s->cap; i++)
+		s->buf[s->len++] = text[i];
+	if (s->cap)
+		s->buf[s->len] = 0;
+}
+
+void anima_str_add(struct anima_str *s, const char *text)
+{
+	anima_str_addn(s, text, anima_strlen(text));
+}
+
+void anima_str_u64(struct anima_str *s, uint64_t v)
+{
+	char tmp[24];
+	anima_str_addn(s, tmp, anima_fmt_u64(tmp, v));
+}
+
+void anima_str_i64(struct anima_str *s, int64_t v)
+{
+	char tmp[24];
+	anima_str_addn(s, tmp, anima_fmt_i64(tmp, v));
+}

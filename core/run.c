@@ -1,0 +1,159 @@
+/* core/run.c - the run loop shared by anima-sim and anima.efi: stimuli, rows, comments, the end line. */
+#include "anima.h"
+#include "util.h"
+
+#define OUT_CAP 65536
+
+struct out {
+	const struct anima_platform *p;
+	size_t len;
+	char buf[OUT_CAP];
+};
+
+static void out_flush(struct out *o)
+{
+	if (o->len)
+		o->p->write(o->p->ctx, o->buf, o->len);
+	o->len = 0;
+}
+
+static void out_room(struct out *o, size_t n)
+{
+	if (o->len + n > OUT_CAP)
+		out_flush(o);
+}
+
+static void out_str(struct out *o, const char *s)
+{
+	while (*s) {
+		out_room(o, 1);
+		o->buf[o->len++] = *s++;
+	}
+}
+
+static void out_u64(struct out *o, uint64_t v)
+{
+	out_room(o, 24);
+	o->len += anima_fmt_u64(o->buf + o->len, v);
+}
+
+static void out_i64(struct out *o, int64_t v)
+{
+	out_room(o, 24);
+	o->len += anima_fmt_i64(o->buf + o->len, v);
+}
+
+static void write_row(struct out *o, const struct anima_sim *sim)
+{
+	out_u64(o, sim->tick);
+	for (uint32_t k = 0; k < ANIMA_NVARS; k++) {
+		out_room(o, 13);
+		o->buf[o->len++] = ',';
+		o->len += anima_fmt_i64(o->buf + o->len, sim->state[anima_trace_slots[k]]);
+	}
+	out_room(o, 1);
+	o->buf[o->len++] = '\n';
+}
+
+/* `# anima: stimulus T:name=value`, the --stimulus form, so a live session can be replayed by anima-sim. */
+static void apply_stimulus(struct out *o, struct anima_sim *sim, uint32_t id, int32_t value)
+{
+	const struct anima_stim_desc *d = &anima_stimuli[id];
+	out_str(o, "# anima: stimulus ");
+	out_u64(o, sim->tick);
+	out_str(o, ":");
+	out_str(o, d->name);
+	out_str(o, "=");
+	if (d->has_auto && value == d->auto_value)
+		out_str(o, "auto");
+	else
+		out_i64(o, value);
+	out_str(o, "\n");
+	anima_sim_stimulus(sim, id, value);
+}
+
+static const char *const reason_names[] = {"none", "ticks", "death", "command"};
+
+enum anima_end_reason anima_run(struct anima_sim *sim, const struct anima_options *opt,
+				const struct anima_platform *p, int header)
+{
+	static struct out o; /* 64 KiB: too big for a firmware stack */
+	enum anima_end_reason reason = ANIMA_END_TICKS;
+	uint64_t every = opt->every ? opt->every : 1;
+	uint64_t start = sim->tick;
+	uint64_t end = opt->ticks > UINT64_MAX - start ? UINT64_MAX : start + opt->ticks;
+	unsigned next_stim = 0;
+	uint32_t live_id[16];
+	int32_t live_value[16];
+	unsigned nlive = 0;
+
+	o.p = p;
+	o.len = 0;
+	/* Stimuli at or before a resumed tick already acted on the checkpointed state. */
+	while (next_stim < opt->nstimuli && (opt->stimuli[next_stim].tick < start ||
+					     (start > 0 && opt->stimuli[next_stim].tick == start)))
+		next_stim++;
+	if (header) {
+		out_str(&o, anima_trace_header);
+		out_str(&o, "\n");
+	}
+	if (start == 0) {
+		while (next_stim < opt->nstimuli && opt->stimuli[next_stim].tick == 0) {
+			apply_stimulus(&o, sim, opt->stimuli[next_stim].id, opt->stimuli[next_stim].value);
+			next_stim++;
+		}
+		write_row(&o, sim);
+	}
+	if (!anima_sim_alive(sim))
+		reason = ANIMA_END_DEATH;
+	while (reason == ANIMA_END_TICKS && sim->tick < end) {
+		if (p->poll) {
+			uint32_t id;
+			int32_t value;
+			int r;
+			while ((r = p->poll(p->ctx, sim->tick, &id, &value)) != 0) {
+				if (r == 2) {
+					reason = ANIMA_END_COMMAND;
+					goto done;
+				}
+				if (nlive < 16 && id < ANIMA_NSTIMULI) {
+					live_id[nlive] = id;
+					live_value[nlive++] = value;
+				}
+				out_flush(&o);
+			}
+		}
+		if (opt->speed && p->pace) {
+			out_flush(&o);
+			p->pace(p->ctx, sim->tick + 1, opt->speed);
+		}
+		anima_sim_step(sim);
+		while (next_stim < opt->nstimuli && opt->stimuli[next_stim].tick == sim->tick) {
+			apply_stimulus(&o, sim, opt->stimuli[next_stim].id, opt->stimuli[next_stim].value);
+			next_stim++;
+		}
+		for (unsigned k = 0; k < nlive; k++)
+			apply_stimulus(&o, sim, live_id[k], live_value[k]);
+		nlive = 0;
+		int dead = !anima_sim_alive(sim);
+		if (sim->tick % every == 0)
+			write_row(&o, sim);
+		if (dead) {
+			out_str(&o, "# anima: death tick=");
+			out_u64(&o, sim->tick);
+			out_str(&o, " cause=");
+			out_str(&o, anima_sim_cause(sim));
+			out_str(&o, "\n");
+			reason = ANIMA_END_DEATH;
+			break;
+		}
+	}
+done:
+	out_str(&o, "# anima: end tick=");
+	out_u64(&o, sim->tick);
+	out_str(&o, " reason=");
+	out_str(&o, reason_names[reason]);
+	out_str(&o, "\n");
+	out_flush(&o);
+	return reason;
+}

@@ -1,0 +1,1 @@
+"""The Anima catalogue generator."""

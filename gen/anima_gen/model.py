@@ -1,0 +1,915 @@
+"""Validates a catalogue tree and builds the model: groups, subsystems, variables, couplings, rules.
+
+Everything the generator knows about a catalogue comes out of `build()`; the C emitter, the docs and the
+reference interpreter all read this model and nothing else.
+"""
+import difflib
+import hashlib
+import json
+import re
+
+from . import expr as X
+from .diag import Pos
+from .yamlsrc import Map, Scalar, Seq
+
+FORMAT = 1
+INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+NAME_MAX = 40
+MAX_SUBSYSTEMS = 100_000
+MAX_VARS_PER_SUBSYSTEM = 256
+MAX_INPUTS_PER_SUBSYSTEM = 256
+MAX_STIMULI = 64
+MAX_EVERY = 86400
+MAX_DELAY = 86400
+MAX_ENUM = 256
+
+C_KEYWORDS = set("""auto break case char const continue default do double else enum extern float for goto if
+inline int long register restrict return short signed sizeof static struct switch typedef union unsigned void
+volatile while _Bool _Complex _Imaginary _Alignas _Alignof _Atomic _Generic _Noreturn _Static_assert
+_Thread_local bool true false asm typeof NULL main""".split())
+BUILTINS = {"tod": (0, 86399), "day": (0, (1 << 20) - 1), "env_mode": (0, 2)}
+# `every` is a builtin too, but its value is the subsystem's period.
+FUNCTIONS = {"min", "max", "clamp", "abs", "select", "approach", "decay", "curve", "hill", "sigmoid", "sine",
+             "cosine", "noise", "chance"}
+RESERVED = set(BUILTINS) | {"every", "stimulus", "x"} | FUNCTIONS
+
+
+class Var:
+    def __init__(self, sub, name, pos):
+        self.sub, self.name, self.pos = sub, name, pos
+        self.lo = self.hi = self.init = 0
+        self.unit = self.doc = ""
+        self.values = None  # enum names
+        self.rule = None  # E
+        self.rule_node = None
+        self.index = None  # catalogue order (trace column - 1)
+        self.slot = None  # layout index
+        self.readers = 0
+
+    @property
+    def full(self):
+        return "%s.%s" % (self.sub.name, self.name)
+
+
+class Param:
+    def __init__(self, sub, name, pos):
+        self.sub, self.name, self.pos = sub, name, pos
+        self.value = self.lo = self.hi = 0
+        self.unit = self.doc = ""
+        self.index = None
+
+
+class Input:
+    def __init__(self, sub, name, pos):
+        self.sub, self.name, self.pos = sub, name, pos
+        self.src = None  # Var
+        self.src_text = ""
+        self.delay = 0
+        self.transform = None  # E over x
+        self.transform_node = None
+        self.lo = self.hi = 0  # after transform
+        self.used = False
+        self.ring = None  # (offset, mask) once laid out
+
+
+class Handler:
+    def __init__(self, sub, stim, var, e, node):
+        self.sub, self.stim, self.var, self.expr, self.node = sub, stim, var, e, node
+
+
+class Subsystem:
+    def __init__(self, group, name, pos):
+        self.group, self.name, self.pos = group, name, pos
+        self.doc = ""
+        self.every = 1
+        self.phase = None
+        self.vars = []
+        self.params = []
+        self.inputs = []
+        self.handlers = []  # [Handler]
+        self.index = None
+        self.sites = 0  # noise/chance call sites
+        self.names = {}
+
+
+class Group:
+    def __init__(self, name, pos):
+        self.name, self.pos = name, pos
+        self.doc = ""
+        self.subsystems = []
+
+
+class Stimulus:
+    def __init__(self, name, pos):
+        self.name, self.pos = name, pos
+        self.lo = self.hi = 0
+        self.auto = None
+        self.doc = ""
+        self.index = None
+
+
+class Catalogue:
+    def __init__(self):
+        self.name = ""
+        self.groups = []
+        self.subsystems = []
+        self.stimuli = []
+        self.alive = None
+        self.cause = None
+        self.hash = 0
+
+    @property
+    def variables(self):
+        return [v for s in self.subsystems for v in s.vars]
+
+    @property
+    def couplings(self):
+        return [i for s in self.subsystems for i in s.inputs]
+
+    @property
+    def params(self):
+        return [p for s in self.subsystems for p in s.params]
+
+
+class Builder:
+    def __init__(self, src, diag):
+        self.src = src
+        self.diag = diag
+        self.cat = Catalogue()
+
+    # --- small checking helpers --------------------------------------------------------------------------
+    def err(self, pos, msg):
+        self.diag.error(pos, msg)
+
+    def want_map(self, node, what):
+        if not isinstance(node, Map):
+            self.err(node.pos, "%s must be a mapping, found %s" % (what, describe(node)))
+            return None
+        return node
+
+    def want_seq(self, node, what):
+        if not isinstance(node, Seq):
+            self.err(node.pos, "%s must be a list, found %s" % (what, describe(node)))
+            return None
+        return node
+
+    def keys(self, m, allowed, required, what):
+        for key, knode, _ in m.items:
+            if key not in allowed:
+                near = difflib.get_close_matches(key, sorted(allowed), n=1)
+                hint = " (did you mean '%s'?)" % near[0] if near else " (expected one of: %s)" % ", ".join(sorted(allowed))
+                self.err(knode.pos, "unknown key '%s' in %s%s" % (key, what, hint))
+        ok = True
+        for key in required:
+            if m.get(key) is None and key not in m.index:
+                self.err(m.pos, "%s is missing required key '%s'" % (what, key))
+                ok = False
+        return ok
+
+    def want_int(self, node, what, lo=INT32_MIN, hi=INT32_MAX):
+        if not isinstance(node, Scalar) or node.kind != "int":
+            self.err(node.pos, "%s must be an integer, found %s" % (what, describe(node)))
+            return None
+        if not lo <= node.value <= hi:
+            self.err(node.pos, "%s %d is out of range %d..%d" % (what, node.value, lo, hi))
+            return None
+        return node.value
+
+    def want_str(self, node, what, allow_empty=True):
+        if not isinstance(node, Scalar) or node.kind not in ("str", "int", "float", "bool"):
+            self.err(node.pos, "%s must be text, found %s" % (what, describe(node)))
+            return None
+        if node.kind != "str":
+            return str(node.value)
+        if not allow_empty and not node.value.strip():
+            self.err(node.pos, "%s must not be empty" % what)
+            return None
+        return node.value
+
+    def want_name(self, node, what):
+        if not isinstance(node, Scalar) or node.kind != "str":
+            self.err(node.pos, "%s must be a name, found %s" % (what, describe(node)))
+            return None
+        return self.check_name(node.value, node.pos, what)
+
+    def check_name(self, name, pos, what):
+        if not NAME_RE.match(name):
+            self.err(pos, "%s '%s' is not a valid name (lower-case letters, digits and '_', starting with a letter)" % (what, name))
+            return None
+        if len(name) > NAME_MAX:
+            self.err(pos, "%s '%s' is longer than %d characters" % (what, name, NAME_MAX))
+            return None
+        if "__" in name or name.endswith("_"):
+            self.err(pos, "%s '%s' must not contain '__' or end with '_' (reserved for generated names)" % (what, name))
+            return None
+        if name in C_KEYWORDS:
+            self.err(pos, "%s '%s' is a C keyword" % (what, name))
+            return None
+        return name
+
+    def want_range(self, node, what):
+        seq = self.want_seq(node, "%s 'range'" % what)
+        if seq is None:
+            return None
+        if len(seq.items) != 2:
+            self.err(seq.pos, "%s 'range' must be [low, high]" % what)
+            return None
+        lo = self.want_int(seq.items[0], "%s low bound" % what)
+        hi = self.want_int(seq.items[1], "%s high bound" % what)
+        if lo is None or hi is None:
+            return None
+        if lo > hi:
+            self.err(seq.pos, "%s 'range' [%d, %d] is empty (low > high)" % (what, lo, hi))
+            return None
+        return lo, hi
+
+    def pos_in(self, scalar, offset):
+        if scalar.src_start is None:
+            return scalar.pos
+        return self.src.pos_of(scalar.src_start + min(offset, len(scalar.src_text)))
+
+    # --- the catalogue ------------------------------------------------------------------------------------
+    def build(self, root):
+        cat = self.cat
+        root = self.want_map(root, "the catalogue")
+        if root is None:
+            return None
+        self.keys(root, {"anima", "name", "stimuli", "death", "groups"}, ["anima", "groups"], "the catalogue")
+        if root.get("anima") is not None:
+            v = self.want_int(root.get("anima"), "'anima' (the catalogue format version)")
+            if v is not None and v != FORMAT:
+                self.err(root.get("anima").pos, "catalogue format %d is not supported (this generator reads format %d)" % (v, FORMAT))
+        if root.get("name") is not None:
+            cat.name = self.want_str(root.get("name"), "'name'") or ""
+        if root.get("stimuli") is not None:
+            self.stimuli(root.get("stimuli"))
+        groups = root.get("groups")
+        if groups is not None and self.want_seq(groups, "'groups'") is not None:
+            if not groups.items:
+                self.err(groups.pos, "'groups' is empty: a catalogue needs at least one subsystem")
+            for g in groups.items:
+                self.group(g)
+        if len(cat.subsystems) > MAX_SUBSYSTEMS:
+            self.err(groups.pos, "%d subsystems is more than the %d a catalogue may hold" % (len(cat.subsystems), MAX_SUBSYSTEMS))
+            return None
+        self.index_names()
+        self.resolve_inputs()
+        if root.get("death") is not None:
+            self.death(root.get("death"))
+        for s in cat.subsystems:
+            self.analyse_subsystem(s)
+        self.usage_warnings()
+        cat.hash = catalogue_hash(cat)
+        return cat
+
+    def stimuli(self, node):
+        m = self.want_map(node, "'stimuli'")
+        if m is None:
+            return
+        if len(m.items) > MAX_STIMULI:
+            self.err(m.pos, "more than %d stimuli" % MAX_STIMULI)
+        for key, knode, v in m.items:
+            name = self.check_name(key, knode.pos, "stimulus name")
+            st = Stimulus(name or key, knode.pos)
+            vm = self.want_map(v, "stimulus '%s'" % key)
+            if vm is None:
+                continue
+            self.keys(vm, {"range", "auto", "doc"}, ["range"], "stimulus '%s'" % key)
+            r = self.want_range(vm.get("range"), "stimulus '%s'" % key) if vm.get("range") is not None else None
+            if r:
+                st.lo, st.hi = r
+            if vm.get("auto") is not None:
+                st.auto = self.want_int(vm.get("auto"), "stimulus '%s' 'auto' value" % key)
+            if vm.get("doc") is not None:
+                st.doc = self.want_str(vm.get("doc"), "'doc'") or ""
+            st.index = len(self.cat.stimuli)
+            self.cat.stimuli.append(st)
+
+    def group(self, node):
+        m = self.want_map(node, "a group")
+        if m is None:
+            return
+        self.keys(m, {"name", "doc", "subsystems"}, ["name", "subsystems"], "a group")
+        name = self.want_name(m.get("name"), "group name") if m.get("name") is not None else None
+        g = Group(name or "?", m.pos)
+        for other in self.cat.groups:
+            if name and other.name == name:
+                self.err(m.get("name").pos, "group '%s' is defined twice (first at line %d)" % (name, other.pos.line))
+        if m.get("doc") is not None:
+            g.doc = self.want_str(m.get("doc"), "'doc'") or ""
+        self.cat.groups.append(g)
+        subs = m.get("subsystems")
+        if subs is not None and self.want_seq(subs, "'subsystems' of group '%s'" % g.name) is not None:
+            if not subs.items:
+                self.err(subs.pos, "group '%s' has no subsystems" % g.name)
+            for s in subs.items:
+                self.subsystem(g, s)
+
+    def subsystem(self, g, node):
+        m = self.want_map(node, "a subsystem")
+        if m is None:
+            return
+        self.keys(m, {"name", "doc", "every", "phase", "state", "params", "inputs", "on", "rules"},
+                  ["name", "doc", "state"], "a subsystem")
+        name = self.want_name(m.get("name"), "subsystem name") if m.get("name") is not None else None
+        s = Subsystem(g, name or "?", m.get("name").pos if m.get("name") is not None else m.pos)
+        s.node = m
+        if name:
+            if name in RESERVED:
+                self.err(s.pos, "subsystem name '%s' is reserved" % name)
+            for other in self.cat.subsystems:
+                if other.name == name:
+                    self.err(s.pos, "subsystem '%s' is defined twice (first at line %d)" % (name, other.pos.line))
+                    break
+        if m.get("doc") is not None:
+            s.doc = self.want_str(m.get("doc"), "'doc'") or ""
+        if m.get("every") is not None:
+            s.every = self.want_int(m.get("every"), "'every'", 1, MAX_EVERY) or 1
+        if m.get("phase") is not None:
+            s.phase = self.want_int(m.get("phase"), "'phase'", 0, s.every - 1)
+        if s.phase is None:
+            s.phase = stable_phase(s.name, s.every)
+        s.index = len(self.cat.subsystems)
+        g.subsystems.append(s)
+        self.cat.subsystems.append(s)
+        what = "subsystem '%s'" % s.name
+        st = m.get("state")
+        if st is not None and self.want_map(st, "'state' of %s" % what) is not None:
+            if not st.items:
+                self.err(st.pos, "%s has no state variables" % what)
+            if len(st.items) > MAX_VARS_PER_SUBSYSTEM:
+                self.err(st.pos, "%s has more than %d state variables" % (what, MAX_VARS_PER_SUBSYSTEM))
+            for key, knode, v in st.items:
+                self.variable(s, key, knode, v)
+        ps = m.get("params")
+        if ps is not None and self.want_map(ps, "'params' of %s" % what) is not None:
+            for key, knode, v in ps.items:
+                self.param(s, key, knode, v)
+        ins = m.get("inputs")
+        if ins is not None and self.want_map(ins, "'inputs' of %s" % what) is not None:
+            if len(ins.items) > MAX_INPUTS_PER_SUBSYSTEM:
+                self.err(ins.pos, "%s has more than %d inputs" % (what, MAX_INPUTS_PER_SUBSYSTEM))
+            for key, knode, v in ins.items:
+                self.input(s, key, knode, v)
+        s.rules_node = m.get("rules")
+        s.on_node = m.get("on")
+
+    def variable(self, s, key, knode, node):
+        name = self.check_name(key, knode.pos, "variable name")
+        v = Var(s, name or key, knode.pos)
+        s.vars.append(v)
+        what = "variable '%s.%s'" % (s.name, key)
+        m = self.want_map(node, what)
+        if m is None:
+            return
+        self.keys(m, {"range", "init", "unit", "doc", "values"}, ["range", "init", "unit", "doc"], what)
+        r = self.want_range(m.get("range"), what) if m.get("range") is not None else None
+        if r:
+            v.lo, v.hi = r
+        if m.get("init") is not None:
+            init = self.want_int(m.get("init"), "'init' of %s" % what)
+            if init is not None and r and not r[0] <= init <= r[1]:
+                self.err(m.get("init").pos, "'init' %d of %s is outside its range [%d, %d]" % (init, what, r[0], r[1]))
+            v.init = init if init is not None else v.lo
+        if m.get("unit") is not None:
+            v.unit = self.want_str(m.get("unit"), "'unit' of %s" % what) or ""
+        if m.get("doc") is not None:
+            v.doc = self.want_str(m.get("doc"), "'doc' of %s" % what) or ""
+        if m.get("values") is not None:
+            seq = self.want_seq(m.get("values"), "'values' of %s" % what)
+            if seq is not None:
+                names = []
+                for item in seq.items:
+                    n = self.want_name(item, "enum value")
+                    if n in names:
+                        self.err(item.pos, "enum value '%s' is listed twice" % n)
+                    names.append(n)
+                if len(names) > MAX_ENUM or not names:
+                    self.err(seq.pos, "'values' of %s must list 1..%d names" % (what, MAX_ENUM))
+                elif r and (r[0] != 0 or r[1] != len(names) - 1):
+                    self.err(m.get("range").pos, "range of enum %s must be [0, %d] for its %d values" % (what, len(names) - 1, len(names)))
+                v.values = names
+
+    def param(self, s, key, knode, node):
+        name = self.check_name(key, knode.pos, "parameter name")
+        p = Param(s, name or key, knode.pos)
+        s.params.append(p)
+        what = "parameter '%s.%s'" % (s.name, key)
+        m = self.want_map(node, what)
+        if m is None:
+            return
+        self.keys(m, {"value", "range", "unit", "doc"}, ["value", "unit", "doc"], what)
+        if m.get("value") is not None:
+            p.value = self.want_int(m.get("value"), "'value' of %s" % what) or 0
+        p.lo = p.hi = p.value
+        if m.get("range") is not None:
+            r = self.want_range(m.get("range"), what)
+            if r:
+                p.lo, p.hi = r
+                if not p.lo <= p.value <= p.hi:
+                    self.err(m.get("value").pos, "'value' %d of %s is outside its range [%d, %d]" % (p.value, what, p.lo, p.hi))
+        if m.get("unit") is not None:
+            p.unit = self.want_str(m.get("unit"), "'unit' of %s" % what) or ""
+        if m.get("doc") is not None:
+            p.doc = self.want_str(m.get("doc"), "'doc' of %s" % what) or ""
+
+    def input(self, s, key, knode, node):
+        name = self.check_name(key, knode.pos, "input name")
+        i = Input(s, name or key, knode.pos)
+        s.inputs.append(i)
+        what = "input '%s' of subsystem '%s'" % (key, s.name)
+        if isinstance(node, Scalar) and node.kind == "str":  # shorthand: `light: env.light`
+            i.src_node = node
+            i.src_text = node.value
+            return
+        m = self.want_map(node, what)
+        if m is None:
+            i.src_node = None
+            return
+        self.keys(m, {"from", "delay", "transform", "doc"}, ["from"], what)
+        i.src_node = m.get("from")
+        if i.src_node is not None:
+            i.src_text = self.want_str(i.src_node, "'from' of %s" % what) or ""
+        if m.get("delay") is not None:
+            i.delay = self.want_int(m.get("delay"), "'delay' of %s" % what, 0, MAX_DELAY) or 0
+        if m.get("transform") is not None:
+            i.transform_node = m.get("transform")
+
+    def index_names(self):
+        self.subs = {s.name: s for s in self.cat.subsystems}
+        for s in self.cat.subsystems:
+            names = {}
+            for kind, items in (("variable", s.vars), ("parameter", s.params), ("input", s.inputs)):
+                for it in items:
+                    if it.name in RESERVED:
+                        self.err(it.pos, "%s name '%s' is reserved (a builtin or function)" % (kind, it.name))
+                        continue
+                    if it.name in names:
+                        okind, oit = names[it.name]
+                        self.err(it.pos, "%s '%s' of subsystem '%s' has the same name as its %s at line %d" % (kind, it.name, s.name, okind, oit.pos.line))
+                        continue
+                    names[it.name] = (kind, it)
+            for v in s.vars:
+                for idx, ev in enumerate(v.values or []):
+                    if ev in names or ev in RESERVED:
+                        self.err(v.pos, "enum value '%s' of variable '%s.%s' collides with another name of the subsystem" % (ev, s.name, v.name))
+                    else:
+                        names[ev] = ("enum", (v, idx))
+            s.names = names
+        index = 0
+        for s in self.cat.subsystems:
+            for v in s.vars:
+                v.index = index
+                index += 1
+        for n, p in enumerate(self.cat.params):
+            p.index = n
+
+    def lookup_var(self, text, node, what):
+        parts = text.split(".")
+        if len(parts) != 2 or not all(parts):
+            self.err(node.pos, "%s must be 'subsystem.variable', found '%s'" % (what, text))
+            return None
+        sub = self.subs.get(parts[0])
+        if sub is None:
+            near = difflib.get_close_matches(parts[0], list(self.subs), n=1)
+            self.err(node.pos, "%s names unknown subsystem '%s'%s" % (what, parts[0], " (did you mean '%s'?)" % near[0] if near else ""))
+            return None
+        for v in sub.vars:
+            if v.name == parts[1]:
+                return v
+        near = difflib.get_close_matches(parts[1], [v.name for v in sub.vars], n=1)
+        self.err(node.pos, "%s names unknown variable '%s' of subsystem '%s'%s" % (what, parts[1], sub.name, " (did you mean '%s'?)" % near[0] if near else ""))
+        return None
+
+    def resolve_inputs(self):
+        for s in self.cat.subsystems:
+            for i in s.inputs:
+                if getattr(i, "src_node", None) is None:
+                    continue
+                i.src = self.lookup_var(i.src_text, i.src_node, "input '%s' of subsystem '%s'" % (i.name, s.name))
+                if i.src is not None and i.src.sub is s:
+                    self.err(i.src_node.pos, "input '%s' of subsystem '%s' reads its own variable: use '%s' directly" % (i.name, s.name, i.src.name))
+                    i.src = None
+                if i.src is not None:
+                    i.src.readers += 1
+
+    def death(self, node):
+        m = self.want_map(node, "'death'")
+        if m is None:
+            return
+        self.keys(m, {"alive", "cause"}, ["alive", "cause"], "'death'")
+        if m.get("alive") is not None:
+            t = self.want_str(m.get("alive"), "'death.alive'")
+            if t:
+                self.cat.alive = self.lookup_var(t, m.get("alive"), "'death.alive'")
+        if m.get("cause") is not None:
+            t = self.want_str(m.get("cause"), "'death.cause'")
+            if t:
+                v = self.lookup_var(t, m.get("cause"), "'death.cause'")
+                if v is not None and not v.values:
+                    self.err(m.get("cause").pos, "'death.cause' variable '%s' must be an enum (give it 'values')" % t)
+                    v = None
+                self.cat.cause = v
+        for v in (self.cat.alive, self.cat.cause):
+            if v is not None:
+                v.readers += 1
+
+    # --- expressions -------------------------------------------------------------------------------------
+    def parse_expr(self, node, what):
+        if not isinstance(node, Scalar) or node.kind not in ("str", "int"):
+            self.err(node.pos, "%s must be an expression (text or integer), found %s" % (what, describe(node)))
+            return None
+        if node.kind == "int":
+            e = X.E("num", 0, value=node.value)
+            node.src_text, node.src_start = str(node.value), None
+            return e
+        try:
+            return X.parse(node.src_text)
+        except X.ExprError as ex:
+            self.err(self.pos_in(node, ex.offset), "in %s: %s" % (what, ex.message))
+            return None
+
+    def analyse_subsystem(self, s):
+        a = Analyser(self, s)
+        for i in s.inputs:
+            if i.src is None:
+                continue
+            if i.transform_node is not None:
+                what = "transform of input '%s' of subsystem '%s'" % (i.name, s.name)
+                e = self.parse_expr(i.transform_node, what)
+                if e is not None and a.run(e, i.transform_node, what, mode="transform", x=(i.src.lo, i.src.hi)):
+                    i.transform = e
+                    i.lo, i.hi = e.lo, e.hi
+                    if not (INT32_MIN <= i.lo and i.hi <= INT32_MAX):
+                        self.err(self.pos_in(i.transform_node, 0), "%s: value range [%d, %d] does not fit 32 bits" % (what, i.lo, i.hi))
+                else:
+                    i.src = None
+            else:
+                i.lo, i.hi = i.src.lo, i.src.hi
+        rules = s.rules_node
+        if rules is not None and self.want_map(rules, "'rules' of subsystem '%s'" % s.name) is not None:
+            byname = {v.name: v for v in s.vars}
+            for key, knode, v in rules.items:
+                var = byname.get(key)
+                if var is None:
+                    near = difflib.get_close_matches(key, list(byname), n=1)
+                    self.err(knode.pos, "rule for unknown variable '%s' of subsystem '%s'%s" % (key, s.name, " (did you mean '%s'?)" % near[0] if near else ""))
+                    continue
+                what = "rule '%s.%s'" % (s.name, key)
+                e = self.parse_expr(v, what)
+                if e is not None and a.run(e, v, what, mode="rule"):
+                    var.rule, var.rule_node = e, v
+        on = s.on_node
+        if on is not None and self.want_map(on, "'on' of subsystem '%s'" % s.name) is not None:
+            stims = {st.name: st for st in self.cat.stimuli}
+            byname = {v.name: v for v in s.vars}
+            for key, knode, hm in on.items:
+                st = stims.get(key)
+                if st is None:
+                    near = difflib.get_close_matches(key, list(stims), n=1)
+                    self.err(knode.pos, "handler for unknown stimulus '%s'%s" % (key, " (did you mean '%s'?)" % near[0] if near else " (declare it under 'stimuli')"))
+                    continue
+                if self.want_map(hm, "handler of stimulus '%s' in subsystem '%s'" % (key, s.name)) is None:
+                    continue
+                for vkey, vknode, vnode in hm.items:
+                    var = byname.get(vkey)
+                    if var is None:
+                        self.err(vknode.pos, "handler of stimulus '%s' sets unknown variable '%s' of subsystem '%s'" % (key, vkey, s.name))
+                        continue
+                    what = "handler '%s' of stimulus '%s' in subsystem '%s'" % (vkey, key, s.name)
+                    e = self.parse_expr(vnode, what)
+                    lo, hi = st.lo, st.hi
+                    if st.auto is not None:
+                        lo, hi = min(lo, st.auto), max(hi, st.auto)
+                    if e is not None and a.run(e, vnode, what, mode="handler", stimulus=(lo, hi)):
+                        s.handlers.append(Handler(s, st, var, e, vnode))
+
+    def usage_warnings(self):
+        for s in self.cat.subsystems:
+            for i in s.inputs:
+                if i.src is not None and not i.used:
+                    self.diag.warning(i.pos, "input '%s' of subsystem '%s' is never read by a rule" % (i.name, s.name))
+
+
+class Analyser:
+    """Resolves names and computes the value range of every node, refusing what may overflow."""
+
+    def __init__(self, builder, sub):
+        self.b = builder
+        self.sub = sub
+
+    def run(self, e, node, what, mode, x=None, stimulus=None):
+        self.node, self.what, self.mode, self.x, self.stim = node, what, mode, x, stimulus
+        self.ok = True
+        self.visit(e)
+        return self.ok
+
+    def fail(self, e, msg):
+        self.b.err(self.b.pos_in(self.node, e.off), "in %s: %s" % (self.what, msg))
+        self.ok = False
+        raise _Stop()
+
+    def visit(self, e):
+        try:
+            self._visit(e)
+        except _Stop:
+            pass
+
+    def check(self, e, lo, hi):
+        if lo < X.INT64_MIN_SAFE or hi > X.INT64_MAX:
+            self.fail(e, "value may overflow 64 bits (range [%d, %d]); scale the operands down" % (lo, hi))
+        e.lo, e.hi = lo, hi
+
+    def _visit(self, e):
+        k = e.kind
+        if k == "num":
+            return self.check(e, e.value, e.value)
+        if k == "list":
+            self.fail(e, "a list [..] is only allowed as a point of curve()")
+        if k == "name":
+            return self.name(e)
+        for a in e.args:
+            self._visit(a)
+        if k == "un":
+            a = e.args[0]
+            if e.op == "-":
+                return self.check(e, -a.hi, -a.lo)
+            return self.check(e, 0, 1)
+        if k == "bin":
+            return self.binary(e)
+        if k == "call":
+            return self.call(e)
+        raise AssertionError(k)
+
+    def name(self, e):
+        n = e.name
+        s = self.sub
+        if self.mode == "transform":
+            if n == "x":
+                e.ref = ("x", None)
+                return self.check(e, *self.x)
+            hit = s.names.get(n)
+            if hit and hit[0] == "parameter":
+                e.ref = ("param", hit[1])
+                return self.check(e, hit[1].lo, hit[1].hi)
+            if n in BUILTINS:
+                e.ref = ("builtin", n)
+                return self.check(e, *BUILTINS[n])
+            self.fail(e, "unknown name '%s' (a transform reads 'x', the subsystem's parameters and builtins)" % n)
+        if n == "stimulus":
+            if self.mode != "handler":
+                self.fail(e, "'stimulus' is only defined in a stimulus handler")
+            e.ref = ("stimulus", None)
+            return self.check(e, *self.stim)
+        if n == "x":
+            self.fail(e, "'x' is only defined in an input's transform")
+        if n in BUILTINS:
+            e.ref = ("builtin", n)
+            return self.check(e, *BUILTINS[n])
+        if n == "every":
+            e.ref = ("num", s.every)
+            return self.check(e, s.every, s.every)
+        hit = s.names.get(n)
+        if hit is None:
+            if n in FUNCTIONS:
+                self.fail(e, "'%s' is a function: call it as %s(...)" % (n, n))
+            other = [t for t in self.b.cat.subsystems if any(v.name == n for v in t.vars)]
+            hint = ""
+            if other:
+                hint = "; to read %s.%s declare an input" % (other[0].name, n)
+            else:
+                near = difflib.get_close_matches(n, list(s.names) + list(BUILTINS), n=1)
+                if near:
+                    hint = " (did you mean '%s'?)" % near[0]
+            self.fail(e, "unknown name '%s' in subsystem '%s'%s" % (n, s.name, hint))
+        kind, it = hit
+        if kind == "variable":
+            e.ref = ("var", it)
+            if it is not None:
+                it.readers += 1
+            return self.check(e, it.lo, it.hi)
+        if kind == "parameter":
+            e.ref = ("param", it)
+            return self.check(e, it.lo, it.hi)
+        if kind == "input":
+            if it.src is None:
+                self.fail(e, "input '%s' is not usable (see the error at its declaration)" % n)
+            it.used = True
+            e.ref = ("input", it)
+            return self.check(e, it.lo, it.hi)
+        if kind == "enum":
+            e.ref = ("num", it[1])
+            return self.check(e, it[1], it[1])
+        raise AssertionError(kind)
+
+    def binary(self, e):
+        a, b = e.args
+        op = e.op
+        if op == "+":
+            return self.check(e, a.lo + b.lo, a.hi + b.hi)
+        if op == "-":
+            return self.check(e, a.lo - b.hi, a.hi - b.lo)
+        if op == "*":
+            c = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
+            return self.check(e, min(c), max(c))
+        if op in ("/", "%"):
+            if b.lo <= 0 <= b.hi:
+                self.fail(e, "divisor may be zero (its range is [%d, %d]); write max(d, 1) or similar" % (b.lo, b.hi))
+            if op == "/":
+                c = [X.c_div(p, q) for p in (a.lo, a.hi) for q in (b.lo, b.hi)]
+                return self.check(e, min(c), max(c))
+            m = max(abs(b.lo), abs(b.hi)) - 1
+            lo = 0 if a.lo >= 0 else max(a.lo, -m)
+            hi = 0 if a.hi <= 0 else min(a.hi, m)
+            return self.check(e, lo, hi)
+        return self.check(e, 0, 1)  # comparisons and logic
+
+    def const(self, e, what, lo=None, hi=None):
+        if e.lo != e.hi or not _is_constant(e):
+            self.fail(e, "%s must be a constant (a literal number)" % what)
+        v = e.lo
+        if (lo is not None and v < lo) or (hi is not None and v > hi):
+            self.fail(e, "%s %d is out of range %s..%s" % (what, v, lo if lo is not None else "", hi if hi is not None else ""))
+        return v
+
+    def call(self, e):
+        f = e.name
+        args = e.args
+        n = len(args)
+
+        def arity(k, text):
+            if n != k:
+                self.fail(e, "%s() takes %s, given %d" % (f, text, n))
+
+        if f not in FUNCTIONS:
+            near = difflib.get_close_matches(f, sorted(FUNCTIONS), n=1)
+            self.fail(e, "unknown function '%s'%s" % (f, " (did you mean '%s'?)" % near[0] if near else ""))
+        for a in args:
+            if a.kind == "list" and f != "curve":
+                self.fail(a, "a list [..] is only allowed as a point of curve()")
+        if f in ("min", "max"):
+            if n < 2:
+                self.fail(e, "%s() takes at least 2 arguments, given %d" % (f, n))
+            if f == "min":
+                return self.check(e, min(a.lo for a in args), min(a.hi for a in args))
+            return self.check(e, max(a.lo for a in args), max(a.hi for a in args))
+        if f == "clamp":
+            arity(3, "3 arguments (x, lo, hi)")
+            x, lo, hi = args
+            l1, h1 = max(x.lo, lo.lo), max(x.hi, lo.hi)
+            return self.check(e, min(l1, hi.lo), min(h1, hi.hi))
+        if f == "abs":
+            arity(1, "1 argument")
+            a = args[0]
+            lo = 0 if a.lo <= 0 <= a.hi else min(abs(a.lo), abs(a.hi))
+            return self.check(e, lo, max(abs(a.lo), abs(a.hi)))
+        if f == "select":
+            arity(3, "3 arguments (condition, then, else)")
+            c, a, b = args
+            if c.lo == c.hi and _is_constant(c):
+                pick = a if c.lo != 0 else b
+                return self.check(e, pick.lo, pick.hi)
+            return self.check(e, min(a.lo, b.lo), max(a.hi, b.hi))
+        if f in ("approach", "decay"):
+            if f == "approach":
+                arity(3, "3 arguments (x, target, half_life)")
+                x, t, h = args
+            else:
+                arity(2, "2 arguments (x, half_life)")
+                x, h = args
+                t = None
+            hl = self.const(h, "half-life", 1, 1 << 40)
+            k = X.approach_k(self.sub.every, hl)
+            tlo, thi = (t.lo, t.hi) if t is not None else (0, 0)
+            d = [tlo - x.hi, thi - x.lo]
+            self.check(e, min(d) * 65536, max(d) * 65536)
+            e.info = {"k": k}
+            return self.check(e, min(x.lo, tlo), max(x.hi, thi))
+        if f == "curve":
+            if n < 3:
+                self.fail(e, "curve() takes x and at least 2 points [x, y]")
+            pts = []
+            for p in args[1:]:
+                if p.kind != "list" or len(p.args) != 2:
+                    self.fail(p, "a curve point must be [x, y]")
+                px = self.const(p.args[0], "curve point x", -(1 << 40), 1 << 40)
+                py = self.const(p.args[1], "curve point y", -(1 << 40), 1 << 40)
+                if pts and px <= pts[-1][0]:
+                    self.fail(p, "curve points must have increasing x (%d after %d)" % (px, pts[-1][0]))
+                pts.append((px, py))
+            x = args[0]
+            if x.kind == "list":
+                self.fail(x, "curve()'s first argument is the input value, not a point")
+            for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+                self.check(e, -abs(y1 - y0) * (x1 - x0), abs(y1 - y0) * (x1 - x0))
+            e.info = {"points": pts}
+            ys = [p[1] for p in pts]
+            return self.check(e, min(ys), max(ys))
+        if f in ("hill", "sigmoid", "sine", "cosine"):
+            x = args[0]
+            if f == "hill":
+                arity(3, "3 arguments (x, k, n)")
+                k = self.const(args[1], "hill constant k", 1, 1 << 40)
+                nn = self.const(args[2], "hill exponent n", 1, 8)
+                lo, hi = max(x.lo, 0), max(x.hi, 0)
+                fn = X.hill_fn(k, nn)
+            elif f == "sigmoid":
+                arity(3, "3 arguments (x, mid, width)")
+                mid = self.const(args[1], "sigmoid midpoint", -(1 << 40), 1 << 40)
+                w = self.const(args[2], "sigmoid width", 1, 1 << 40)
+                lo, hi = x.lo, x.hi
+                fn = X.sigmoid_fn(mid, w)
+            else:
+                arity(2, "2 arguments (x, period)")
+                per = self.const(args[1], "period", 2, 1 << 31)
+                lo, hi = 0, per
+                fn = X.sine_fn(per, cos=(f == "cosine"))
+                e.info = {"period": per}
+                if x.lo < 0:
+                    self.check(e, x.lo - per, x.hi + per)
+            if hi - lo > (1 << 40):
+                self.fail(e, "argument range [%d, %d] is too wide for a table" % (lo, hi))
+            t = X.make_table(fn, lo, hi)
+            info = e.info or {}
+            info["table"] = t
+            e.info = info
+            return self.check(e, min(t.values), max(t.values))
+        if f == "noise":
+            arity(1, "1 argument (amplitude)")
+            a = args[0]
+            if a.lo < 0 or a.hi > (1 << 31) - 1:
+                self.fail(e, "noise amplitude range [%d, %d] must lie within 0..2147483647" % (a.lo, a.hi))
+            e.info = {"site": self.site(e)}
+            return self.check(e, -a.hi, a.hi)
+        if f == "chance":
+            arity(1, "1 argument (probability in 1/1000)")
+            e.info = {"site": self.site(e)}
+            return self.check(e, 0, 1)
+        raise AssertionError(f)
+
+    def site(self, e):
+        s = self.sub
+        s.sites += 1
+        if s.sites > 0xFFFF:
+            self.fail(e, "more than 65535 noise/chance calls in one subsystem")
+        return s.sites - 1
+
+
+class _Stop(Exception):
+    pass
+
+
+def _is_constant(e):
+    if e.kind == "num":
+        return True
+    if e.kind == "name":
+        return e.ref is not None and e.ref[0] == "num"
+    if e.kind in ("bin", "un"):
+        return all(_is_constant(a) for a in e.args)
+    return False
+
+
+def describe(node):
+    if isinstance(node, Map):
+        return "a mapping"
+    if isinstance(node, Seq):
+        return "a list"
+    if node.kind == "null":
+        return "nothing"
+    if node.kind == "str":
+        v = node.value if len(node.value) <= 30 else node.value[:27] + "..."
+        return "'%s'" % v
+    return "%s %s" % ({"int": "integer", "float": "number", "bool": "boolean"}[node.kind], node.value)
+
+
+def stable_phase(name, every):
+    if every <= 1:
+        return 0
+    h = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
+    return h % every
+
+
+def canonical(cat):
+    """A JSON-able description of everything that affects a run: its hash names the catalogue."""
+    def ex(e):
+        if e is None:
+            return None
+        return [e.kind, e.value, e.name, e.op, [ex(a) for a in e.args]]
+    return {
+        "format": FORMAT,
+        "stimuli": [[s.name, s.lo, s.hi, s.auto] for s in cat.stimuli],
+        "alive": cat.alive.full if cat.alive else None,
+        "cause": cat.cause.full if cat.cause else None,
+        "subsystems": [[s.name, s.every, s.phase,
+                        [[v.name, v.lo, v.hi, v.init, ex(v.rule)] for v in s.vars],
+                        [[p.name, p.value, p.lo, p.hi] for p in s.params],
+                        [[i.name, i.src.full if i.src else None, i.delay, ex(i.transform)] for i in s.inputs],
+                        [[h.stim.name, h.var.name, ex(h.expr)] for h in s.handlers]]
+                       for s in cat.subsystems],
+    }
+
+
+def catalogue_hash(cat):
+    blob = json.dumps(canonical(cat), sort_keys=True, separators=(",", ":")).encode()
+    return int.from_bytes(hashlib.sha256(blob).digest()[:8], "little")

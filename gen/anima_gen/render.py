@@ -1,0 +1,146 @@
+"""Renders the model into C through the Jinja2 templates in templates/. Output is byte-stable and a file is
+written only when its content changed, so the build recompiles only what a catalogue edit touched."""
+import os
+
+import jinja2
+
+from . import layout as L
+from .cgen import Emitter, lit
+
+TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "templates")
+
+
+def environment():
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+                             autoescape=False)
+    env.filters["lit"] = lit
+    env.filters["cstr"] = c_string
+    return env
+
+
+def c_string(s):
+    out = ['"']
+    for ch in s:
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif 32 <= ord(ch) < 127:
+            out.append(ch)
+        else:
+            out.append("\\%03o" % (ord(ch) & 0xFF))
+    out.append('"')
+    return "".join(out)
+
+
+def comment(s):
+    return s.replace("*/", "* /").replace("\n", " ")
+
+
+def write_if_changed(path, text):
+    try:
+        with open(path, "r", encoding="utf-8") as f:
+            if f.read() == text:
+                return False
+    except OSError:
+        pass
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+    return True
+
+
+def loads_of(s, emitter):
+    loads = []
+    for v in s.vars:
+        loads.append("const int64_t v_%s = S[%d];" % (v.name, v.slot))
+    for p in s.params:
+        loads.append("const int64_t p_%s = P[%d];" % (p.name, p.index))
+    for i in s.inputs:
+        if i.src is not None and i.used:
+            loads.append("const int64_t i_%s = %s; /* %s%s */" % (
+                i.name, emitter.input_value(i), i.src.full, ", %d ticks ago" % i.delay if i.delay else ""))
+    return loads
+
+
+def subsystem_view(s, emitter):
+    loads = loads_of(s, emitter)
+    stores = []
+    for v in s.vars:
+        if v.rule is not None:
+            stores.append((v.name, "(int32_t)anima_clamp(%s, %s, %s)" % (emitter.c(v.rule), lit(v.lo), lit(v.hi)), v.slot))
+        else:
+            stores.append((v.name, "(int32_t)v_%s" % v.name, v.slot))
+    handlers = {}
+    emitter.in_handler = True
+    handler_loads = loads_of(s, emitter)
+    for h in s.handlers:
+        handlers.setdefault(h.stim.name, []).append(
+            (h.var.slot, "(int32_t)anima_clamp(%s, %s, %s)" % (emitter.c(h.expr), lit(h.var.lo), lit(h.var.hi))))
+    return {
+        "name": s.name, "doc": comment(s.doc), "every": s.every, "phase": s.phase,
+        "loads": loads, "stores": stores, "handler_loads": handler_loads,
+        "handlers": sorted(handlers.items()),
+        "uses_ctx": True,
+    }
+
+
+def render(cat, outdir, source_name):
+    lay = L.Layout(cat)
+    env = environment()
+    os.makedirs(outdir, exist_ok=True)
+    common = {"source": os.path.basename(source_name), "hash": "0x%016xULL" % cat.hash}
+    files = {}
+    for name, group, subs in lay.chunks:
+        views = []
+        helpers = []
+        for s in subs:
+            em = Emitter(s, "s%d" % s.index)
+            view = subsystem_view(s, em)
+            helpers += em.helpers
+            views.append(view)
+        files[name + ".c"] = env.get_template("group.c.j2").render(
+            group={"name": group.name, "doc": comment(group.doc)}, subsystems=views, helpers=helpers, **common)
+    stim_handlers = []
+    for st in cat.stimuli:
+        hs = []
+        for s in cat.subsystems:
+            vars_ = [h.var.slot for h in s.handlers if h.stim is st]
+            if vars_:
+                hs.append({"sub": s.name, "slots": sorted(set(vars_))})
+        stim_handlers.append({"name": st.name, "index": st.index, "handlers": hs})
+    slot_views = []
+    for sl in lay.slots:
+        slot_views.append({"every": sl.every, "phase": sl.phase, "first": sl.first, "count": sl.count,
+                           "fns": ["anima_u_%s" % s.name for s in sl.subsystems]})
+    rate_views = []
+    for r in lay.rates:
+        rate_views.append({"every": r, "phases": [("slot_%d_%d" % (r, p)) if (r, p) in lay.slot_of else None
+                                                  for p in range(r)]})
+    header = "tick," + ",".join(v.full for v in cat.variables)
+    cause_names = cat.cause.values if cat.cause is not None else []
+    ctx = dict(common,
+               nvars=lay.nvars, nparams=len(cat.params), nsubsystems=len(cat.subsystems),
+               ncouplings=len(cat.couplings), ngroups=len(cat.groups), nstimuli=len(cat.stimuli),
+               nrates=len(lay.rates), delay_words=lay.delay_words, nrings=len(lay.rings),
+               alive_slot=cat.alive.slot if cat.alive is not None else -1,
+               cause_slot=cat.cause.slot if cat.cause is not None else -1,
+               ncauses=len(cause_names), cause_names=cause_names,
+               init=lay.init_state(), params=[p.value for p in cat.params],
+               trace_slots=[v.slot for v in cat.variables], header=header,
+               stimuli=cat.stimuli, stim_handlers=stim_handlers,
+               slots=slot_views, rates=rate_views, rings=lay.rings,
+               all_subsystems=[s.name for s in cat.subsystems])
+    files["anima_gen.h"] = env.get_template("anima_gen.h.j2").render(**ctx)
+    files["anima_gen_schedule.c"] = env.get_template("schedule.c.j2").render(**ctx)
+    files["anima_gen_meta.c"] = env.get_template("meta.c.j2").render(**ctx)
+    changed = []
+    for name in sorted(files):
+        if write_if_changed(os.path.join(outdir, name), files[name]):
+            changed.append(name)
+    # Files of groups that no longer exist would be compiled by nothing, but remove them to avoid confusion.
+    keep = set(files)
+    for name in os.listdir(outdir):
+        if name.startswith("group_") and name.endswith(".c") and name not in keep:
+            os.remove(os.path.join(outdir, name))
+    return sorted(files), changed

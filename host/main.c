@@ -1,0 +1,172 @@
+/* host/main.c - anima-sim: the simulation core on Linux, for tests, experiments and benchmarks. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "anima.h"
+
+static struct anima_sim sim; /* static: its size grows with the catalogue */
+static struct anima_options opts;
+
+struct host {
+	FILE *trace;
+	int write_failed;
+	struct timespec start;
+	uint64_t start_tick;
+	int progress; /* stderr is a terminal and the run is long */
+	uint64_t last_progress_ns;
+	uint64_t end_tick;
+};
+
+static void usage_error(const char *msg)
+{
+	fprintf(stderr, "anima-sim: %s\n", msg);
+	exit(2);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void host_write(void *ctx, const char *bytes, size_t n)
+{
+	struct host *h = ctx;
+	if (h->trace && fwrite(bytes, 1, n, h->trace) != n)
+		h->write_failed = 1;
+}
+
+static void host_pace(void *ctx, uint64_t tick, uint64_t speed)
+{
+	struct host *h = ctx;
+	uint64_t start = (uint64_t)h->start.tv_sec * 1000000000ull + (uint64_t)h->start.tv_nsec;
+	uint64_t due = start + (tick - h->start_tick) * 1000000000ull / speed;
+	uint64_t now = now_ns();
+	if (h->trace)
+		fflush(h->trace);
+	if (due > now) {
+		struct timespec ts = {(time_t)((due - now) / 1000000000ull), (long)((due - now) % 1000000000ull)};
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Progress on a terminal only, so pipes and tests stay clean. */
+static int host_poll(void *ctx, uint64_t tick, uint32_t *id, int32_t *value)
+{
+	struct host *h = ctx;
+	(void)id, (void)value;
+	if ((tick & 0xffff) != 0)
+		return 0;
+	uint64_t now = now_ns();
+	if (now - h->last_progress_ns < 500000000ull)
+		return 0;
+	h->last_progress_ns = now;
+	uint64_t start = (uint64_t)h->start.tv_sec * 1000000000ull + (uint64_t)h->start.tv_nsec;
+	double secs = (double)(now - start) / 1e9;
+	double rate = secs > 0 ? (double)(tick - h->start_tick) / secs : 0;
+	double left = rate > 0 ? (double)(h->end_tick - tick) / rate : 0;
+	fprintf(stderr, "\ranima-sim: day %llu %02llu:%02llu  %.0f ticks/s  %.0f s left   ",
+		(unsigned long long)(tick / 86400), (unsigned long long)(tick % 86400 / 3600),
+		(unsigned long long)(tick % 3600 / 60), rate, left);
+	return 0;
+}
+
+static size_t read_file(const char *path, uint8_t *buf, size_t cap, int *too_big)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return (size_t)-1;
+	size_t n = fread(buf, 1, cap, f);
+	*too_big = n == cap && fgetc(f) != EOF;
+	fclose(f);
+	return n;
+}
+
+/* The checkpoint goes to FILE.tmp first: a failed run never overwrites an existing checkpoint. */
+static int save_checkpoint(const char *path)
+{
+	static uint8_t buf[ANIMA_CHECKPOINT_BYTES];
+	char tmp[4096];
+	size_t n = anima_checkpoint_write(&sim, buf, sizeof buf);
+	if (!n || snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+		return -1;
+	FILE *f = fopen(tmp, "wb");
+	if (!f)
+		return -1;
+	int ok = fwrite(buf, 1, n, f) == n;
+	ok &= fclose(f) == 0;
+	if (!ok || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char err[ANIMA_ERR_MAX + 200];
+	struct host h = {0};
+
+	anima_options_defaults(&opts);
+	if (anima_options_parse(&opts, argc - 1, argv + 1, ANIMA_OPT_HOST, err, sizeof err))
+		usage_error(err);
+	if (opts.catalogue_info) {
+		printf("subsystems=%d variables=%d couplings=%d groups=%d\n", ANIMA_NSUBSYSTEMS, ANIMA_NVARS,
+		       ANIMA_NCOUPLINGS, ANIMA_NGROUPS);
+		return 0;
+	}
+	if (opts.resume) {
+		static uint8_t buf[ANIMA_CHECKPOINT_BYTES + 1];
+		int too_big = 0;
+		size_t n = read_file(opts.resume, buf, sizeof buf, &too_big);
+		if (n == (size_t)-1) {
+			fprintf(stderr, "anima-sim: --resume %s: %s\n", opts.resume, strerror(errno));
+			return 1;
+		}
+		if (too_big) {
+			fprintf(stderr, "anima-sim: --resume %s: checkpoint is damaged (too long)\n", opts.resume);
+			return 1;
+		}
+		if (anima_checkpoint_read(&sim, buf, n, err, sizeof err)) {
+			fprintf(stderr, "anima-sim: --resume %s: %s\n", opts.resume, err);
+			return 1;
+		}
+	} else {
+		anima_sim_init(&sim, opts.seed, opts.env);
+	}
+	const char *trace = opts.trace ? opts.trace : "-";
+	if (strcmp(trace, "-") == 0) {
+		h.trace = stdout;
+	} else {
+		h.trace = fopen(trace, "w");
+		if (!h.trace) {
+			fprintf(stderr, "anima-sim: --trace %s: %s\n", trace, strerror(errno));
+			return 1;
+		}
+	}
+	static char iobuf[1 << 16];
+	setvbuf(h.trace, iobuf, _IOFBF, sizeof iobuf);
+	clock_gettime(CLOCK_MONOTONIC, &h.start);
+	h.start_tick = sim.tick;
+	h.end_tick = sim.tick + opts.ticks;
+	h.progress = isatty(2) && opts.ticks >= 10 * 86400;
+	struct anima_platform p = {&h, host_write, host_pace, h.progress ? host_poll : NULL};
+	anima_run(&sim, &opts, &p, 1);
+	if (h.progress)
+		fprintf(stderr, "\r\033[K");
+	if (fflush(h.trace) != 0 || h.write_failed || (h.trace != stdout && fclose(h.trace) != 0)) {
+		fprintf(stderr, "anima-sim: --trace %s: write failed: %s\n", trace, strerror(errno));
+		return 1;
+	}
+	if (opts.save && save_checkpoint(opts.save) != 0) {
+		fprintf(stderr, "anima-sim: --save %s: cannot write checkpoint: %s\n", opts.save, strerror(errno));
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,22 @@
+# Every suite runs under ctest; the Python suites run with the same interpreter as the generator.
+set(ANIMA_TEST_ENV
+  "ANIMA_SIM=$<TARGET_FILE:anima-sim>"
+  "ANIMA_BUILD=${CMAKE_BINARY_DIR}"
+  "ANIMA_PYTHON=${ANIMA_PYTHON}"
+  "ANIMA_CATALOGUE=${ANIMA_CATALOGUE}"
+  "PYTHONDONTWRITEBYTECODE=1")
+
+function(anima_pytest name dir)
+  if(EXISTS "${CMAKE_SOURCE_DIR}/${dir}")
+    add_test(NAME ${name}
+             COMMAND "${ANIMA_PYTHON}" -m pytest -q -p no:cacheprovider "${CMAKE_SOURCE_DIR}/${dir}" ${ARGN}
+             WORKING_DIRECTORY "${CMAKE_SOURCE_DIR}")
+    set_tests_properties(${name} PROPERTIES ENVIRONMENT "${ANIMA_TEST_ENV}")
+  endif()
+endfunction()
+
+anima_pytest(generator tests/gen)
+anima_pytest(engine tests/engine)
+anima_pytest(report tests/report)
+anima_pytest(organism tests/organism)
+anima_pytest(qemu tests/qemu)

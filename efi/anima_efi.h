@@ -1,0 +1,95 @@
+/* efi/anima_efi.h - the UEFI loader's drivers, as seen by efi/main.c and by each other.
+ *
+ * One file per driver. Before ExitBootServices (EBS) messages go to the firmware console and to COM1;
+ * after EBS only our own port I/O touches the machine.
+ */
+#ifndef ANIMA_EFI_ANIMA_EFI_H
+#define ANIMA_EFI_ANIMA_EFI_H
+
+#include <efi.h>
+/* gnu-efi defines __attribute__(x) away for compilers with MS extensions, which clang targeting Windows
+ * reports; clang understands the attributes (noreturn, packed, aligned), so take the builtin back. */
+#undef __attribute__
+#include <stddef.h>
+#include <stdint.h>
+
+#include "anima.h"
+
+/* libc.c: what the compiler may emit, plus small string helpers. */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t str_len(const char *s);
+int str_eq(const char *a, const char *b);
+int str_starts(const char *s, const char *prefix);
+/* Appends to a NUL-terminated buffer of cap bytes, truncating; returns the new length. */
+size_t str_add(char *dst, size_t cap, const char *src);
+size_t str_add_u64(char *dst, size_t cap, uint64_t v);
+size_t str_add_hex(char *dst, size_t cap, uint64_t v); /* "0x..." */
+
+/* serial.c: COM1, a 16550 at 0x3F8, 115200 8N1, polled. Silent when no UART answers. */
+int serial_init(void);
+int serial_present(void);
+void serial_write(const char *s, size_t n);
+void serial_puts(const char *s);
+int serial_getc(void); /* a received byte, or -1 */
+
+/* console.c: the firmware console (ConOut) before EBS. */
+void console_init(EFI_SYSTEM_TABLE *st);
+void console_puts(const char *s); /* ASCII, '\n' becomes "\r\n" */
+void console_detach(void);        /* EBS: ConOut is gone */
+int console_attached(void);
+/* One line (no newline in `line`) on the console and on COM1; COM1 is skipped when ConOut already
+ * echoes to it, so a QEMU -nographic log does not show every message twice. */
+void say(const char *line);
+
+/* volume.c: files on the application's own volume (SimpleFileSystem of LoadedImage->DeviceHandle). */
+int volume_init(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
+/* Reads NAME (relative: beside the application, then at the volume root; "\..." or "/...": from the root).
+ * Returns 0 and *len, 1 when there is no such file, -1 with a one-line reason in err. */
+int volume_read(const char *name, void *buf, size_t cap, size_t *len, char *err, size_t errlen);
+/* The LoadedImage protocol of the application (for LoadOptions). */
+EFI_LOADED_IMAGE *volume_loaded_image(void);
+
+/* options.c: anima.cfg then the command line (LoadOptions), parsed by the engine. Returns 0, or -1 with a
+ * one-line message naming the source and the problem in err. */
+int options_load(struct anima_options *o, char *err, size_t errlen);
+/* A live command's stimulus "NAME VALUE" resolved by the engine's own parser; 0 or -1 with err. */
+int options_stimulus(const char *name, const char *value, uint32_t *id, int32_t *v, char *err, size_t errlen);
+
+/* random.c: a seed from RDSEED or RDRAND when the CPU has them; 0 when it has neither or they fail. */
+int hw_seed(uint64_t *seed);
+
+/* timer.c: TSC calibrated before EBS, pacing after it. */
+void timer_init(EFI_SYSTEM_TABLE *st);
+uint64_t timer_hz(void);         /* ticks of timer_now() per second */
+uint64_t timer_now(void);
+const char *timer_source(void);  /* "tsc/pmtimer" ... for the log */
+void timer_describe(char *buf, size_t cap);
+
+/* exitbs.c: *tried says whether ExitBootServices was called (after a failed call boot services may be
+ * half gone; before it, the firmware is intact and we can still return). */
+EFI_STATUS exit_boot_services(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, int *tried);
+
+/* power.c */
+void power_init(EFI_SYSTEM_TABLE *st);
+__attribute__((noreturn)) void power_off(void);
+
+/* panic.c */
+__attribute__((noreturn)) void halt_forever(void);
+__attribute__((noreturn)) void panic(const char *msg);
+
+/* trap.c: our own IDT after EBS; CPU exceptions end in a panic report on COM1. */
+void trap_init(void);
+void trap_set_tick(uint64_t tick);
+void trap_raise(int fault); /* enum anima_fault */
+
+/* kbd.c: the PS/2 keyboard (i8042), polled. */
+void kbd_init(void);
+int kbd_getc(void); /* ASCII of a key press, 27 for Esc, or -1 */
+
+/* live.c: the platform hooks of the run: write, pace, poll (live commands). */
+void live_init(struct anima_platform *p, const struct anima_options *o);
+
+#endif

@@ -1,0 +1,109 @@
+/* efi/main.c - Anima as a UEFI application: from the firmware's hands to a running organism on COM1.
+ *
+ * The steps, in order (each driver in its own file):
+ *   1. console, COM1 and power: where messages go, and how the run ends;
+ *   2. options: anima.cfg beside us, then the command line; a bad one is refused and we return to the
+ *      shell with boot services intact;
+ *   3. the organism: from a checkpoint file (--resume) or fresh from the seed (given, RDSEED/RDRAND, or
+ *      a fixed one), all read while the file system still exists;
+ *   4. ExitBootServices: from here on the machine is ours and COM1 is the only output;
+ *   5. the run, then power off.
+ */
+#include "anima_efi.h"
+
+#define FIXED_SEED 1 /* no entropy source: the hosted default, so anima-sim reproduces the run */
+
+static struct anima_options opts;
+static struct anima_sim sim;
+static uint8_t checkpoint[ANIMA_CHECKPOINT_BYTES];
+
+static EFI_STATUS refuse(const char *what, EFI_STATUS status)
+{
+	char line[ANIMA_ERR_MAX + 96] = "anima: ";
+	str_add(line, sizeof line, what);
+	say(line);
+	return status;
+}
+
+static int load_organism(char *err, size_t errlen)
+{
+	size_t len = 0;
+	char why[ANIMA_ERR_MAX] = "";
+	int r;
+
+	if (!opts.resume) {
+		uint64_t seed = opts.seed;
+		if (!opts.seed_given && !hw_seed(&seed))
+			seed = FIXED_SEED;
+		anima_sim_init(&sim, seed, opts.env);
+		return 0;
+	}
+	err[0] = 0;
+	str_add(err, errlen, "--resume ");
+	str_add(err, errlen, opts.resume);
+	str_add(err, errlen, ": ");
+	r = volume_read(opts.resume, checkpoint, sizeof checkpoint, &len, why, sizeof why);
+	if (r == 1)
+		str_add(why, sizeof why, "no such file");
+	if (r != 0 || anima_checkpoint_read(&sim, checkpoint, len, why, sizeof why) != 0) {
+		str_add(err, errlen, why);
+		return -1;
+	}
+	return 0;
+}
+
+EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
+{
+	char err[ANIMA_ERR_MAX + 64] = "";
+	char line[96];
+	struct anima_platform platform;
+	EFI_STATUS s;
+	int tried;
+
+	/* 1. Outputs and the way out. */
+	console_init(st);
+	serial_init();
+	power_init(st);
+	/* The boot manager arms a 5-minute watchdog for us; we leave boot services long before, but a slow
+	 * USB read must not reset the machine under the user. */
+	st->BootServices->SetWatchdogTimer(0, 0, 0, NULL);
+
+	/* 2. Options. */
+	if (volume_init(image, st) != 0)
+		return refuse("cannot find the loaded image", EFI_LOAD_ERROR);
+	if (options_load(&opts, err, sizeof err) != 0)
+		return refuse(err, EFI_INVALID_PARAMETER);
+	if (opts.persist)
+		return refuse("--persist: not supported by this build", EFI_UNSUPPORTED);
+	if (!opts.speed_given)
+		opts.speed = 600; /* a day in 2.4 minutes: watchable, and the default of the contract */
+
+	/* 3. The organism. */
+	if (load_organism(err, sizeof err) != 0)
+		return refuse(err, EFI_INVALID_PARAMETER);
+	if (!opts.ticks_given)
+		opts.ticks = UINT64_MAX - sim.tick; /* the default boot lives until death or a command */
+	line[0] = 0;
+	str_add(line, sizeof line, "# anima: seed=");
+	str_add_u64(line, sizeof line, sim.seed);
+	say(line);
+
+	/* 4. Leave boot services. */
+	s = exit_boot_services(image, st, &tried);
+	if (EFI_ERROR(s)) {
+		line[0] = 0;
+		str_add(line, sizeof line, tried ? "ExitBootServices failed, status " : "no memory map, status ");
+		str_add_hex(line, sizeof line, (uint64_t)s);
+		if (!tried)
+			return refuse(line, s);
+		console_detach();
+		panic(line);
+	}
+	console_detach();
+	serial_puts("# anima: boot services exited\n");
+
+	/* 5. Run, then power off. */
+	live_init(&platform, &opts);
+	anima_run(&sim, &opts, &platform, 1);
+	power_off();
+}

@@ -1,0 +1,161 @@
+/* efi/options.c - the run's options: anima.cfg's line first, then the command line, parsed by the engine.
+ *
+ * The command line is LoadedImage->LoadOptions. The UEFI Shell passes the whole command line in UCS-2,
+ * program name first; a boot-manager entry passes nothing, or binary optional data. Only text made of
+ * printable ASCII is taken as options, and a first word that is not an option is the program name. */
+#include "anima_efi.h"
+
+#define CFG_MAX 4096
+#define LINE_MAX 8192
+#define WORDS_MAX (2 * ANIMA_MAX_STIMULI + 64)
+
+static char cfg[CFG_MAX + 1];
+static char cmdline[LINE_MAX + 1];
+static char *argv_all[2 * WORDS_MAX];
+static struct anima_options scratch; /* validating one source alone, and live stimuli */
+
+/* Returns the length, or -1 when the UCS-2 text is not printable ASCII (binary optional data). */
+static int ucs2_to_ascii(const CHAR16 *src, size_t nchars, char *dst, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nchars && src[i]; i++) {
+		CHAR16 c = src[i];
+		if (c == L'\t' || c == L'\r' || c == L'\n')
+			c = L' ';
+		if (c < 0x20 || c > 0x7E || n + 1 >= cap)
+			return -1;
+		dst[n++] = (char)c;
+	}
+	dst[n] = 0;
+	return (int)n;
+}
+
+/* anima.cfg: one line of options; blank lines and lines starting with '#' are allowed around it. */
+static int cfg_words(char **argv, int max, int *argc, char *err, size_t errlen)
+{
+	size_t len = 0;
+	char *line = NULL;
+	int r = volume_read("anima.cfg", cfg, CFG_MAX, &len, err, errlen);
+
+	*argc = 0;
+	if (r == 1)
+		return 0;
+	if (r < 0)
+		return -1;
+	cfg[len] = 0;
+	char *p = cfg;
+	if (len >= 3 && (uint8_t)p[0] == 0xEF && (uint8_t)p[1] == 0xBB && (uint8_t)p[2] == 0xBF)
+		p += 3; /* a UTF-8 byte order mark from a Windows editor */
+	while (*p) {
+		char *start = p;
+		while (*p && *p != '\n')
+			p++;
+		if (*p)
+			*p++ = 0;
+		for (char *q = start; *q; q++) {
+			if (*q == '\r' || *q == '\t')
+				*q = ' ';
+			else if ((uint8_t)*q < 0x20 || (uint8_t)*q > 0x7E) {
+				str_add(err, errlen, "not a line of ASCII text");
+				return -1;
+			}
+		}
+		char *t = start;
+		while (*t == ' ')
+			t++;
+		if (!*t || *t == '#')
+			continue;
+		if (line) {
+			str_add(err, errlen, "more than one line of options");
+			return -1;
+		}
+		line = t;
+	}
+	if (!line)
+		return 0;
+	*argc = anima_split_args(line, argv, max);
+	if (*argc < 0) {
+		str_add(err, errlen, "too many words");
+		return -1;
+	}
+	return 0;
+}
+
+static int cmdline_words(char **argv, int max, int *argc, char *err, size_t errlen)
+{
+	EFI_LOADED_IMAGE *li = volume_loaded_image();
+
+	*argc = 0;
+	if (!li || !li->LoadOptions || li->LoadOptionsSize < 2 || (li->LoadOptionsSize & 1))
+		return 0;
+	if (ucs2_to_ascii(li->LoadOptions, li->LoadOptionsSize / 2, cmdline, sizeof cmdline) < 0)
+		return 0; /* binary optional data of a boot entry: not ours */
+	*argc = anima_split_args(cmdline, argv, max);
+	if (*argc < 0) {
+		str_add(err, errlen, "too many words");
+		return -1;
+	}
+	if (*argc > 0 && !str_starts(argv[0], "--")) { /* the Shell's program name */
+		for (int i = 1; i < *argc; i++)
+			argv[i - 1] = argv[i];
+		(*argc)--;
+	}
+	return 0;
+}
+
+static int fail(char *err, size_t errlen, const char *source, const char *why)
+{
+	char msg[ANIMA_ERR_MAX + 64] = "";
+	str_add(msg, sizeof msg, source);
+	str_add(msg, sizeof msg, ": ");
+	str_add(msg, sizeof msg, why);
+	err[0] = 0;
+	str_add(err, errlen, msg);
+	return -1;
+}
+
+int options_load(struct anima_options *o, char *err, size_t errlen)
+{
+	char why[ANIMA_ERR_MAX] = "";
+	char **cfg_argv = argv_all, **cmd_argv;
+	int ncfg, ncmd;
+
+	if (cfg_words(cfg_argv, WORDS_MAX, &ncfg, why, sizeof why) != 0)
+		return fail(err, errlen, "anima.cfg", why);
+	cmd_argv = argv_all + ncfg;
+	if (cmdline_words(cmd_argv, WORDS_MAX, &ncmd, why, sizeof why) != 0)
+		return fail(err, errlen, "command line", why);
+	/* Each source alone first, so an error names where the bad option is. */
+	if (ncfg && anima_options_parse(&scratch, ncfg, cfg_argv, ANIMA_OPT_UEFI, why, sizeof why) != 0)
+		return fail(err, errlen, "anima.cfg", why);
+	if (ncmd && anima_options_parse(&scratch, ncmd, cmd_argv, ANIMA_OPT_UEFI, why, sizeof why) != 0)
+		return fail(err, errlen, "command line", why);
+	/* Then together: later words override earlier ones, so the command line wins over anima.cfg. */
+	if (anima_options_parse(o, ncfg + ncmd, argv_all, ANIMA_OPT_UEFI, why, sizeof why) != 0)
+		return fail(err, errlen, ncfg && ncmd ? "anima.cfg and command line" : ncfg ? "anima.cfg" : "command line", why);
+	return 0;
+}
+
+int options_stimulus(const char *name, const char *value, uint32_t *id, int32_t *v, char *err, size_t errlen)
+{
+	/* "--stimulus 0:NAME=VALUE" through the engine's parser: the same names, ranges and `auto` as the
+	 * command line, without a second copy of the stimulus table here. */
+	static char spec[128];
+	char *argv[2] = {"--stimulus", spec};
+
+	spec[0] = 0;
+	str_add(spec, sizeof spec, "0:");
+	str_add(spec, sizeof spec, name);
+	str_add(spec, sizeof spec, "=");
+	str_add(spec, sizeof spec, value);
+	if (anima_options_parse(&scratch, 2, argv, ANIMA_OPT_UEFI, err, errlen) != 0)
+		return -1;
+	if (scratch.nstimuli != 1) {
+		err[0] = 0;
+		str_add(err, errlen, "not a stimulus");
+		return -1;
+	}
+	*id = scratch.stimuli[0].id;
+	*v = scratch.stimuli[0].value;
+	return 0;
+}

@@ -1,0 +1,73 @@
+"""Shared helpers of the QEMU tests: where the build is, how to boot, how to read a COM1 log.
+
+The artifacts come from the environment, so ctest can point at any build tree:
+  ANIMA_BUILD  the build directory (default: <repo>/build)
+  ANIMA_EFI    the UEFI application (default: $ANIMA_BUILD/anima.efi)
+  ANIMA_SIM    the hosted runner     (default: $ANIMA_BUILD/anima-sim)
+  ANIMA_IMG    the disk image        (default: $ANIMA_BUILD/anima.img)
+"""
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+QEMU_BOOT = os.path.join(REPO, "tools", "qemu-boot")
+BUILD = os.environ.get("ANIMA_BUILD", os.path.join(REPO, "build"))
+EXITED = b"# anima: boot services exited\n"
+
+
+def artifact(var, name):
+    path = os.environ.get(var, os.path.join(BUILD, name))
+    if not os.path.exists(path):
+        pytest.fail("%s not found (set %s or ANIMA_BUILD, or build first)" % (path, var))
+    return os.path.abspath(path)
+
+
+@pytest.fixture(scope="session")
+def efi():
+    return artifact("ANIMA_EFI", "anima.efi")
+
+
+@pytest.fixture(scope="session")
+def sim():
+    return artifact("ANIMA_SIM", "anima-sim")
+
+
+@pytest.fixture(scope="session")
+def img():
+    return artifact("ANIMA_IMG", "anima.img")
+
+
+class Boot:
+    def __init__(self, rc, out, seconds):
+        self.rc, self.out, self.seconds = rc, out, seconds
+
+    def text(self):
+        """The whole log as text, firmware escape sequences and CRs removed (for searching only)."""
+        t = re.sub(rb"\x1b\[[0-9;=?]*[A-Za-z]", b"", self.out).replace(b"\r", b"")
+        return t.decode("latin-1")
+
+    def lines(self):
+        return self.text().split("\n")
+
+    def after_ebs(self):
+        """The raw bytes COM1 received after ExitBootServices (nothing of the firmware's is in there)."""
+        i = self.out.find(EXITED)
+        assert i >= 0, "no '# anima: boot services exited' line in:\n" + self.text()[-3000:]
+        return self.out[i + len(EXITED):]
+
+
+def boot(*args, timeout=60, stdin=None):
+    """Runs tools/qemu-boot with a time limit; returns its exit status and the raw stdout bytes."""
+    start = time.monotonic()
+    p = subprocess.run([QEMU_BOOT, "--timeout", str(timeout)] + list(args), stdin=stdin or subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout + 30)
+    return Boot(p.returncode, p.stdout, time.monotonic() - start)
+
+
+def rows(data):
+    """Trace rows (non-comment lines) of raw bytes, byte for byte, without the line ends."""
+    return [l for l in data.split(b"\n") if l and not l.startswith(b"#")]

@@ -53,6 +53,9 @@ def main(argv):
     p.add_argument("n", type=int)
     p.add_argument("-o", dest="out", required=True)
     p.add_argument("--seed", type=int, default=1)
+    p = sub.add_parser("run", help="run the catalogue in the reference interpreter (anima-sim's options)")
+    p.add_argument("catalogue")
+    p.add_argument("args", nargs=argparse.REMAINDER)
     p = sub.add_parser("outputs", help="list the files render would write (for the build system)")
     p.add_argument("catalogue")
     args = ap.parse_args(argv)
@@ -86,6 +89,9 @@ def main(argv):
             if args.stamp:
                 with open(args.stamp, "w") as f:
                     f.write("%016x\n" % cat.hash)
+        elif args.cmd == "run":
+            from .interp import main as run_main
+            return run_main(cat, args.args)
         elif args.cmd == "docs":
             from .docs import write_docs
             write_docs(cat, args.out, args.catalogue)

@@ -1,0 +1,221 @@
+"""The reference interpreter: runs a catalogue's model directly, in Python, with the language's integer
+semantics (docs/catalogue.md). It shares the model and the build-time tables with the C renderer but none of
+its code: no layout, no generated C, no engine. Tests require its traces to equal anima-sim's."""
+from . import expr as X
+
+
+class Interpreter:
+    def __init__(self, cat, seed=1, env=0):
+        self.cat = cat
+        self.seed = seed
+        self.env = env
+        self.tick = 0
+        self.state = {v: v.init for v in cat.variables}
+        self.params = {p: p.value for p in cat.params}
+        self.history = {}  # delayed sources: {var: {tick: value}}
+        self.max_delay = {}
+        for i in cat.couplings:
+            if i.src is not None and i.delay:
+                self.max_delay[i.src] = max(self.max_delay.get(i.src, 0), i.delay)
+        for v in self.max_delay:
+            self.history[v] = {}
+        self.record()
+
+    # --- time --------------------------------------------------------------------------------------------
+    def record(self):
+        for v, h in self.history.items():
+            h[self.tick] = self.state[v]
+            h.pop(self.tick - self.max_delay[v] - 2, None)
+
+    def past(self, var, t):
+        if t < 0:
+            return var.init
+        return self.history[var][t]
+
+    def step(self):
+        self.tick += 1
+        t = self.tick
+        updates = {}
+        for s in self.cat.subsystems:
+            if t % s.every != s.phase:
+                continue
+            for v in s.vars:
+                if v.rule is not None:
+                    val = self.eval(v.rule, s, delay_base=t - 1)
+                    updates[v] = min(max(val, v.lo), v.hi)
+        self.state.update(updates)  # all rules of tick t read t-1: commit only now
+        self.record()
+
+    def stimulus(self, st, value):
+        updates = {}
+        for s in self.cat.subsystems:
+            for h in s.handlers:
+                if h.stim is st:
+                    val = self.eval(h.expr, s, delay_base=self.tick, stim=value)
+                    updates[h.var] = min(max(val, h.var.lo), h.var.hi)
+        self.state.update(updates)
+        self.record()
+
+    def alive(self):
+        return self.cat.alive is None or self.state[self.cat.alive] != 0
+
+    def cause(self):
+        c = self.cat.cause
+        if c is None:
+            return "unknown"
+        v = self.state[c]
+        return c.values[v] if 0 <= v < len(c.values) else "unknown"
+
+    # --- expressions -------------------------------------------------------------------------------------
+    def input_value(self, i, s, delay_base):
+        raw = self.past(i.src, delay_base - i.delay) if i.delay else self.state[i.src]
+        if i.transform is None:
+            return raw
+        return self.eval(i.transform, s, delay_base, x=raw)
+
+    def eval(self, e, s, delay_base, stim=None, x=None):
+        k = e.kind
+        if k == "num":
+            return e.value
+        if k == "name":
+            kind, it = e.ref
+            if kind == "var":
+                return self.state[it]
+            if kind == "param":
+                return self.params[it]
+            if kind == "input":
+                return self.input_value(it, s, delay_base)
+            if kind == "builtin":
+                if it == "tod":
+                    return self.tick % 86400
+                if it == "day":
+                    return min(self.tick // 86400, (1 << 20) - 1)
+                return self.env
+            if kind == "stimulus":
+                return stim
+            if kind == "x":
+                return x
+            if kind == "num":
+                return it
+            raise AssertionError(kind)
+        ev = lambda a: self.eval(a, s, delay_base, stim, x)  # noqa: E731
+        if k == "un":
+            a = ev(e.args[0])
+            return -a if e.op == "-" else int(a == 0)
+        if k == "bin":
+            op = e.op
+            a, b = ev(e.args[0]), ev(e.args[1])
+            if op == "+":
+                return a + b
+            if op == "-":
+                return a - b
+            if op == "*":
+                return a * b
+            if op == "/":
+                return X.c_div(a, b)
+            if op == "%":
+                return X.c_mod(a, b)
+            return int({"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b,
+                        "&&": a != 0 and b != 0, "||": a != 0 or b != 0}[op])
+        f = e.name
+        if f == "select":
+            return ev(e.args[1]) if ev(e.args[0]) != 0 else ev(e.args[2])
+        if f == "curve":
+            xv = ev(e.args[0])
+            pts = e.info["points"]
+            if xv <= pts[0][0]:
+                return pts[0][1]
+            for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+                if xv < x1:
+                    return y0 + X.c_div((y1 - y0) * (xv - x0), x1 - x0)
+            return pts[-1][1]
+        a = [ev(arg) for arg in e.args]
+        if f == "min":
+            return min(a)
+        if f == "max":
+            return max(a)
+        if f == "clamp":
+            return min(max(a[0], a[1]), a[2])
+        if f == "abs":
+            return abs(a[0])
+        if f == "approach":
+            return X.approach(a[0], a[1], e.info["k"])
+        if f == "decay":
+            return X.approach(a[0], 0, e.info["k"])
+        if f in ("hill", "sigmoid"):
+            return X.table_eval(e.info["table"], a[0])
+        if f in ("sine", "cosine"):
+            return X.table_eval(e.info["table"], a[0] % e.info["period"])
+        if f == "noise":
+            return X.noise(self.seed, self.tick, s.index, e.info["site"], a[0])
+        if f == "chance":
+            return X.chance(self.seed, self.tick, s.index, e.info["site"], a[0])
+        raise AssertionError(f)
+
+    # --- a run, written like anima-sim's trace -----------------------------------------------------------
+    def row(self):
+        return ",".join([str(self.tick)] + [str(self.state[v]) for v in self.cat.variables])
+
+    def run(self, ticks, every, stimuli, out):
+        """stimuli: [(tick, Stimulus, value)] in the order given; out: a function taking a line."""
+        sched = sorted(enumerate(stimuli), key=lambda p: (p[1][0], p[0]))
+        sched = [p[1] for p in sched]
+        out("tick," + ",".join(v.full for v in self.cat.variables))
+
+        def apply(st, value):
+            shown = "auto" if st.auto is not None and value == st.auto else str(value)
+            out("# anima: stimulus %d:%s=%s" % (self.tick, st.name, shown))
+            self.stimulus(st, value)
+
+        k = 0
+        while k < len(sched) and sched[k][0] == 0:
+            apply(sched[k][1], sched[k][2])
+            k += 1
+        out(self.row())
+        reason = "ticks"
+        if not self.alive():
+            reason = "death"
+        while reason == "ticks" and self.tick < ticks:
+            self.step()
+            while k < len(sched) and sched[k][0] == self.tick:
+                apply(sched[k][1], sched[k][2])
+                k += 1
+            if self.tick % every == 0:
+                out(self.row())
+            if not self.alive():
+                out("# anima: death tick=%d cause=%s" % (self.tick, self.cause()))
+                reason = "death"
+        out("# anima: end tick=%d reason=%s" % (self.tick, reason))
+        return reason
+
+
+def main(cat, argv):
+    import argparse
+    import sys
+    ap = argparse.ArgumentParser(prog="anima-gen run")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--ticks", type=int, default=86400)
+    ap.add_argument("--every", type=int, default=60)
+    ap.add_argument("--env", choices=["normal", "dark", "light"], default="normal")
+    ap.add_argument("--stimulus", action="append", default=[])
+    ap.add_argument("--trace", default="-")
+    a = ap.parse_args(argv)
+    stims = {s.name: s for s in cat.stimuli}
+    sched = []
+    for text in a.stimulus:
+        try:
+            tick, rest = text.split(":", 1)
+            name, value = rest.split("=", 1)
+            st = stims[name]
+            v = st.auto if (value == "auto" and st.auto is not None) else int(value)
+            if v != st.auto and not st.lo <= v <= st.hi:
+                raise ValueError
+            sched.append((int(tick), st, v))
+        except (ValueError, KeyError):
+            sys.stderr.write("anima-gen run: bad --stimulus '%s'\n" % text)
+            return 2
+    f = sys.stdout if a.trace == "-" else open(a.trace, "w")
+    it = Interpreter(cat, a.seed, ["normal", "dark", "light"].index(a.env))
+    it.run(a.ticks, a.every, sched, lambda line: f.write(line + "\n"))
+    f.flush()
+    return 0

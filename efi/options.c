@@ -125,12 +125,16 @@ int options_load(struct anima_options *o, char *err, size_t errlen)
 	cmd_argv = argv_all + ncfg;
 	if (cmdline_words(cmd_argv, WORDS_MAX, &ncmd, why, sizeof why) != 0)
 		return fail(err, errlen, "command line", why);
-	/* Each source alone first, so an error names where the bad option is. */
+	/* Each source alone first, so an error names where the bad option is. The parser only sets what it
+	 * reads: defaults first, every time. */
+	anima_options_defaults(&scratch);
 	if (ncfg && anima_options_parse(&scratch, ncfg, cfg_argv, ANIMA_OPT_UEFI, why, sizeof why) != 0)
 		return fail(err, errlen, "anima.cfg", why);
+	anima_options_defaults(&scratch);
 	if (ncmd && anima_options_parse(&scratch, ncmd, cmd_argv, ANIMA_OPT_UEFI, why, sizeof why) != 0)
 		return fail(err, errlen, "command line", why);
 	/* Then together: later words override earlier ones, so the command line wins over anima.cfg. */
+	anima_options_defaults(o);
 	if (anima_options_parse(o, ncfg + ncmd, argv_all, ANIMA_OPT_UEFI, why, sizeof why) != 0)
 		return fail(err, errlen, ncfg && ncmd ? "anima.cfg and command line" : ncfg ? "anima.cfg" : "command line", why);
 	return 0;
@@ -148,6 +152,7 @@ int options_stimulus(const char *name, const char *value, uint32_t *id, int32_t 
 	str_add(spec, sizeof spec, name);
 	str_add(spec, sizeof spec, "=");
 	str_add(spec, sizeof spec, value);
+	anima_options_defaults(&scratch);
 	if (anima_options_parse(&scratch, 2, argv, ANIMA_OPT_UEFI, err, errlen) != 0)
 		return -1;
 	if (scratch.nstimuli != 1) {

@@ -155,15 +155,18 @@ class Builder:
         return node
 
     def keys(self, m, allowed, required, what):
+        suggested = set()
         for key, knode, _ in m.items:
             if key not in allowed:
                 near = difflib.get_close_matches(key, sorted(allowed), n=1)
+                suggested.update(near)
                 hint = " (did you mean '%s'?)" % near[0] if near else " (expected one of: %s)" % ", ".join(sorted(allowed))
                 self.err(knode.pos, "unknown key '%s' in %s%s" % (key, what, hint))
         ok = True
         for key in required:
             if m.get(key) is None and key not in m.index:
-                self.err(m.pos, "%s is missing required key '%s'" % (what, key))
+                if key not in suggested:  # else the unknown key's 'did you mean' already says it
+                    self.err(m.pos, "%s is missing required key '%s'" % (what, key))
                 ok = False
         return ok
 
@@ -172,7 +175,7 @@ class Builder:
             self.err(node.pos, "%s must be an integer, found %s" % (what, describe(node)))
             return None
         if not lo <= node.value <= hi:
-            self.err(node.pos, "%s %d is out of range %d..%d" % (what, node.value, lo, hi))
+            self.err(node.pos, "%s is %d, out of range %d..%d" % (what, node.value, lo, hi))
             return None
         return node.value
 
@@ -209,18 +212,18 @@ class Builder:
         return name
 
     def want_range(self, node, what):
-        seq = self.want_seq(node, "%s 'range'" % what)
+        seq = self.want_seq(node, "'range' of %s" % what)
         if seq is None:
             return None
         if len(seq.items) != 2:
-            self.err(seq.pos, "%s 'range' must be [low, high]" % what)
+            self.err(seq.pos, "'range' of %s must be [low, high], found %d items" % (what, len(seq.items)))
             return None
-        lo = self.want_int(seq.items[0], "%s low bound" % what)
-        hi = self.want_int(seq.items[1], "%s high bound" % what)
+        lo = self.want_int(seq.items[0], "low bound of %s" % what)
+        hi = self.want_int(seq.items[1], "high bound of %s" % what)
         if lo is None or hi is None:
             return None
         if lo > hi:
-            self.err(seq.pos, "%s 'range' [%d, %d] is empty (low > high)" % (what, lo, hi))
+            self.err(seq.pos, "'range' [%d, %d] of %s is empty (low > high)" % (lo, hi, what))
             return None
         return lo, hi
 
@@ -292,7 +295,7 @@ class Builder:
             return
         self.keys(m, {"name", "doc", "subsystems"}, ["name", "subsystems"], "a group")
         name = self.want_name(m.get("name"), "group name") if m.get("name") is not None else None
-        g = Group(name or "?", m.pos)
+        g = Group(name or raw_name(m.get("name")), m.pos)
         for other in self.cat.groups:
             if name and other.name == name:
                 self.err(m.get("name").pos, "group '%s' is defined twice (first at line %d)" % (name, other.pos.line))
@@ -313,7 +316,7 @@ class Builder:
         self.keys(m, {"name", "doc", "every", "phase", "state", "params", "inputs", "on", "rules"},
                   ["name", "doc", "state"], "a subsystem")
         name = self.want_name(m.get("name"), "subsystem name") if m.get("name") is not None else None
-        s = Subsystem(g, name or "?", m.get("name").pos if m.get("name") is not None else m.pos)
+        s = Subsystem(g, name or raw_name(m.get("name")), m.get("name").pos if m.get("name") is not None else m.pos)
         s.node = m
         if name:
             if name in RESERVED:
@@ -437,7 +440,9 @@ class Builder:
             i.transform_node = m.get("transform")
 
     def index_names(self):
-        self.subs = {s.name: s for s in self.cat.subsystems}
+        self.subs = {}
+        for s in self.cat.subsystems:  # a subsystem defined twice (an error already): the first one counts
+            self.subs.setdefault(s.name, s)
         for s in self.cat.subsystems:
             names = {}
             for kind, items in (("variable", s.vars), ("parameter", s.params), ("input", s.inputs)):
@@ -452,6 +457,9 @@ class Builder:
                     names[it.name] = (kind, it)
             for v in s.vars:
                 for idx, ev in enumerate(v.values or []):
+                    hit = names.get(ev)
+                    if hit is not None and hit[0] == "enum" and hit[1][0] is v:
+                        continue  # listed twice: reported where the values are read
                     if ev in names or ev in RESERVED:
                         self.err(v.pos, "enum value '%s' of variable '%s.%s' collides with another name of the subsystem" % (ev, s.name, v.name))
                     else:
@@ -630,7 +638,11 @@ class Analyser:
         if k == "name":
             return self.name(e)
         for a in e.args:
-            self._visit(a)
+            if a.kind == "list" and k == "call" and e.name == "curve":
+                for b in a.args:  # a curve point [x, y]: its coordinates are checked by call()
+                    self._visit(b)
+            else:
+                self._visit(a)
         if k == "un":
             a = e.args[0]
             if e.op == "-":
@@ -730,7 +742,7 @@ class Analyser:
             self.fail(e, "%s must be a constant (a literal number)" % what)
         v = e.lo
         if (lo is not None and v < lo) or (hi is not None and v > hi):
-            self.fail(e, "%s %d is out of range %s..%s" % (what, v, lo if lo is not None else "", hi if hi is not None else ""))
+            self.fail(e, "%s is %d, out of range %s..%s" % (what, v, lo if lo is not None else "", hi if hi is not None else ""))
         return v
 
     def call(self, e):
@@ -868,6 +880,13 @@ def _is_constant(e):
     if e.kind in ("bin", "un"):
         return all(_is_constant(a) for a in e.args)
     return False
+
+
+def raw_name(node):
+    """The name as written, for messages about a subsystem or group whose name is invalid (already reported)."""
+    if isinstance(node, Scalar) and node.kind == "str" and node.value:
+        return node.value
+    return "?"
 
 
 def describe(node):

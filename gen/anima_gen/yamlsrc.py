@@ -118,6 +118,9 @@ def load(filename, diag):
         msg = e.problem or e.context or "YAML syntax error"
         if e.context and e.problem:
             msg = "%s %s" % (e.problem, e.context)
+            cm = e.context_mark
+            if cm is not None and mark is not None and cm.line != mark.line:
+                msg += " (opened at line %d)" % (cm.line + 1)
         msg = msg.replace("\t", "\\t")
         diag.error(_mark_pos(mark) if mark else Pos(1, 1), "YAML syntax: %s" % msg)
         raise Fatal()

@@ -20,6 +20,7 @@ class Diagnostics:
     def __init__(self, filename):
         self.filename = filename
         self.items = []  # (line, col, kind, message)
+        self.seen = set()
 
     def error(self, pos, message):
         self._add(pos, "error", message)
@@ -30,7 +31,8 @@ class Diagnostics:
     def _add(self, pos, kind, message):
         line, col = (pos.line, pos.col) if pos is not None else (1, 1)
         item = (line, col, kind, message)
-        if item not in self.items:
+        if item not in self.seen:
+            self.seen.add(item)
             self.items.append(item)
 
     @property

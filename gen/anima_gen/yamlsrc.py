@@ -112,7 +112,7 @@ def read_source(filename, diag):
 def load(filename, diag):
     src = read_source(filename, diag)
     try:
-        root = yaml.compose(src.text, Loader=yaml.SafeLoader)
+        root = yaml.compose(src.text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         msg = e.problem or e.context or "YAML syntax error"

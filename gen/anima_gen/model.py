@@ -705,8 +705,9 @@ class Analyser:
             e.ref = ("param", it)
             return self.check(e, it.lo, it.hi)
         if kind == "input":
-            if it.src is None:
-                self.fail(e, "input '%s' is not usable (see the error at its declaration)" % n)
+            if it.src is None:  # its declaration was reported already: one error, not a cascade
+                self.ok = False
+                raise _Stop()
             it.used = True
             e.ref = ("input", it)
             return self.check(e, it.lo, it.hi)

@@ -566,7 +566,7 @@ class Builder:
                     continue
                 what = "rule '%s.%s'" % (s.name, key)
                 e = self.parse_expr(v, what)
-                if e is not None and a.run(e, v, what, mode="rule"):
+                if e is not None and a.run(e, v, what, mode="rule", target=var):
                     var.rule, var.rule_node = e, v
         on = s.on_node
         if on is not None and self.want_map(on, "'on' of subsystem '%s'" % s.name) is not None:
@@ -598,6 +598,9 @@ class Builder:
             for i in s.inputs:
                 if i.src is not None and not i.used:
                     self.diag.warning(i.pos, "input '%s' of subsystem '%s' is never read by a rule" % (i.name, s.name))
+            for v in s.vars:
+                if v.readers == 0:
+                    self.diag.warning(v.pos, "variable '%s.%s' is never read by another rule, an input or 'death' (it only shows in the trace)" % (s.name, v.name))
 
 
 class Analyser:
@@ -607,11 +610,24 @@ class Analyser:
         self.b = builder
         self.sub = sub
 
-    def run(self, e, node, what, mode, x=None, stimulus=None):
+    def run(self, e, node, what, mode, x=None, stimulus=None, target=None):
         self.node, self.what, self.mode, self.x, self.stim = node, what, mode, x, stimulus
+        self.target = target
         self.ok = True
         self.visit(e)
+        if not self.ok and mode != "transform":
+            self.mark_read(e)
         return self.ok
+
+    def mark_read(self, e):
+        """After an error the analysis stops early: the inputs the expression names still count as read, so no
+        'never read' warning follows the error."""
+        if e.kind == "name":
+            hit = self.sub.names.get(e.name)
+            if hit is not None and hit[0] == "input":
+                hit[1].used = True
+        for a in e.args:
+            self.mark_read(a)
 
     def fail(self, e, msg):
         self.b.err(self.b.pos_in(self.node, e.off), "in %s: %s" % (self.what, msg))
@@ -698,7 +714,7 @@ class Analyser:
         kind, it = hit
         if kind == "variable":
             e.ref = ("var", it)
-            if it is not None:
+            if it is not self.target:  # a rule reading its own variable is persistence, not a use
                 it.readers += 1
             return self.check(e, it.lo, it.hi)
         if kind == "parameter":

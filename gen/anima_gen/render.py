@@ -50,37 +50,57 @@ def write_if_changed(path, text):
     return True
 
 
-def loads_of(s, emitter):
+def used_refs(exprs):
+    """The variables, parameters and inputs these expressions (and the transforms of their inputs) read."""
+    seen = set()
+    stack = list(exprs)
+    while stack:
+        e = stack.pop()
+        if e.kind == "name" and e.ref is not None and e.ref[0] in ("var", "param", "input"):
+            if id(e.ref[1]) not in seen:
+                seen.add(id(e.ref[1]))
+                if e.ref[0] == "input" and e.ref[1].transform is not None:
+                    stack.append(e.ref[1].transform)
+        stack.extend(e.args)
+    return seen
+
+
+def loads_of(s, emitter, exprs):
+    used = used_refs(exprs)
     loads = []
     for v in s.vars:
-        loads.append("const int64_t v_%s = S[%d];" % (v.name, v.slot))
+        if id(v) in used:
+            loads.append("const int64_t v_%s = S[%d];" % (v.name, v.slot))
     for p in s.params:
-        loads.append("const int64_t p_%s = P[%d];" % (p.name, p.index))
+        if id(p) in used:
+            loads.append("const int64_t p_%s = P[%d];" % (p.name, p.index))
     for i in s.inputs:
-        if i.src is not None and i.used:
+        if i.src is not None and id(i) in used:
             loads.append("const int64_t i_%s = %s; /* %s%s */" % (
                 i.name, emitter.input_value(i), i.src.full, ", %d ticks ago" % i.delay if i.delay else ""))
     return loads
 
 
 def subsystem_view(s, emitter):
-    loads = loads_of(s, emitter)
+    loads = loads_of(s, emitter, [v.rule for v in s.vars if v.rule is not None])
     stores = []
     for v in s.vars:
         if v.rule is not None:
             stores.append((v.name, "(int32_t)anima_clamp(%s, %s, %s)" % (emitter.c(v.rule), lit(v.lo), lit(v.hi)), v.slot))
         else:
-            stores.append((v.name, "(int32_t)v_%s" % v.name, v.slot))
-    handlers = {}
+            stores.append((v.name, "S[%d]" % v.slot, v.slot))
+    handlers = []
     emitter.in_handler = True
-    handler_loads = loads_of(s, emitter)
-    for h in s.handlers:
-        handlers.setdefault(h.stim.name, []).append(
-            (h.var.slot, "(int32_t)anima_clamp(%s, %s, %s)" % (emitter.c(h.expr), lit(h.var.lo), lit(h.var.hi))))
+    for stim in sorted({h.stim.name for h in s.handlers}):
+        hs = [h for h in s.handlers if h.stim.name == stim]
+        handlers.append((stim, {
+            "loads": loads_of(s, emitter, [h.expr for h in hs]),
+            "stores": [(h.var.slot, "(int32_t)anima_clamp(%s, %s, %s)" % (emitter.c(h.expr), lit(h.var.lo), lit(h.var.hi)))
+                       for h in hs]}))
     return {
         "name": s.name, "doc": comment(s.doc), "every": s.every, "phase": s.phase,
-        "loads": loads, "stores": stores, "handler_loads": handler_loads,
-        "handlers": sorted(handlers.items()),
+        "loads": loads, "stores": stores,
+        "handlers": handlers,
         "uses_ctx": True,
     }
 
@@ -118,6 +138,7 @@ def render(cat, outdir, source_name):
         rate_views.append({"every": r, "phases": [("slot_%d_%d" % (r, p)) if (r, p) in lay.slot_of else None
                                                   for p in range(r)]})
     header = "tick," + ",".join(v.full for v in cat.variables)
+    group_index = {g.name: k for k, g in enumerate(cat.groups)}
     cause_names = cat.cause.values if cat.cause is not None else []
     ctx = dict(common,
                nvars=lay.nvars, nparams=len(cat.params), nsubsystems=len(cat.subsystems),
@@ -130,7 +151,12 @@ def render(cat, outdir, source_name):
                trace_slots=[v.slot for v in cat.variables], header=header,
                stimuli=cat.stimuli, stim_handlers=stim_handlers,
                slots=slot_views, rates=rate_views, rings=lay.rings,
-               all_subsystems=[s.name for s in cat.subsystems])
+               all_subsystems=[s.name for s in cat.subsystems],
+               subsystem_descs=[{"name": s.name, "group": group_index[s.group.name],
+                                 "first_col": s.vars[0].index + 1 if s.vars else 0, "nvars": len(s.vars)}
+                                for s in cat.subsystems],
+               group_names=[g.name for g in cat.groups],
+               var_ranges=[(v.lo, v.hi) for v in cat.variables])
     files["anima_gen.h"] = env.get_template("anima_gen.h.j2").render(**ctx)
     files["anima_gen_schedule.c"] = env.get_template("schedule.c.j2").render(**ctx)
     files["anima_gen_meta.c"] = env.get_template("meta.c.j2").render(**ctx)

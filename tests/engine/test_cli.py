@@ -136,3 +136,28 @@ def test_reference_interpreter_agrees_on_this_catalogue(sim, tmp_path):
                          capture_output=True, text=True, timeout=900)
     assert ref.returncode == 0, ref.stderr
     assert run(sim, *args).stdout == ref.stdout
+
+
+def test_progress_only_on_a_terminal(sim, tmp_path):
+    """Long runs show progress when stderr is a terminal, and nothing when it is a pipe."""
+    import os
+    import subprocess
+    master, slave = os.openpty()
+    trace = tmp_path / "t.csv"
+    p = subprocess.run([sim, "--ticks", "864000", "--every", "86400", "--trace", str(trace)],
+                       stderr=slave, stdout=subprocess.DEVNULL, timeout=600)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    assert p.returncode == 0
+    assert b"anima-sim: day 0 00:00" in seen and b"ticks/s" in seen
+    piped = run(sim, "--ticks", "864000", "--every", "86400", "--trace", str(trace))
+    assert piped.returncode == 0 and piped.stderr == ""

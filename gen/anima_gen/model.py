@@ -620,12 +620,14 @@ class Analyser:
         return self.ok
 
     def mark_read(self, e):
-        """After an error the analysis stops early: the inputs the expression names still count as read, so no
-        'never read' warning follows the error."""
+        """After an error the analysis stops early: the inputs and variables the expression names still count as
+        read, so no 'never read' warning follows the error."""
         if e.kind == "name":
             hit = self.sub.names.get(e.name)
             if hit is not None and hit[0] == "input":
                 hit[1].used = True
+            elif hit is not None and hit[0] == "variable" and hit[1] is not self.target and e.ref is None:
+                hit[1].readers += 1  # (e.ref is set where the analysis counted it already)
         for a in e.args:
             self.mark_read(a)
 

@@ -37,6 +37,19 @@ static uint64_t get(struct cursor *c, unsigned bytes)
 	return v;
 }
 
+/* Word arrays of any length, zero included (a catalogue may have no parameters or no delays). */
+static void put_words(struct cursor *c, const int32_t *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		put(c, (uint32_t)w[i], 4);
+}
+
+static void get_words(struct cursor *c, int32_t *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		w[i] = (int32_t)(uint32_t)get(c, 4);
+}
+
 static uint64_t fnv1a(const uint8_t *p, size_t n)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -58,12 +71,9 @@ size_t anima_checkpoint_write(const struct anima_sim *sim, uint8_t *buf, size_t 
 	put(&c, sim->tick, 8);
 	put(&c, sim->seed, 8);
 	put(&c, (uint32_t)sim->env, 4);
-	for (uint32_t i = 0; i < ANIMA_NVARS; i++)
-		put(&c, (uint32_t)sim->state[i], 4);
-	for (uint32_t i = 0; i < ANIMA_NPARAMS; i++)
-		put(&c, (uint32_t)sim->params[i], 4);
-	for (uint32_t i = 0; i < ANIMA_DELAY_WORDS; i++)
-		put(&c, (uint32_t)sim->delay[i], 4);
+	put_words(&c, sim->state, ANIMA_NVARS);
+	put_words(&c, sim->params, ANIMA_NPARAMS);
+	put_words(&c, sim->delay, ANIMA_DELAY_WORDS);
 	if (c.bad)
 		return 0;
 	put(&c, fnv1a(buf, c.pos), 8);
@@ -101,12 +111,9 @@ int anima_checkpoint_read(struct anima_sim *sim, const uint8_t *buf, size_t len,
 		return refuse(err, errlen, "checkpoint is damaged (bad environment)");
 	anima_sim_init(sim, seed, (int)env);
 	sim->tick = tick;
-	for (uint32_t i = 0; i < ANIMA_NVARS; i++)
-		sim->state[i] = (int32_t)(uint32_t)get(&c, 4);
-	for (uint32_t i = 0; i < ANIMA_NPARAMS; i++)
-		sim->params[i] = (int32_t)(uint32_t)get(&c, 4);
-	for (uint32_t i = 0; i < ANIMA_DELAY_WORDS; i++)
-		sim->delay[i] = (int32_t)(uint32_t)get(&c, 4);
+	get_words(&c, sim->state, ANIMA_NVARS);
+	get_words(&c, sim->params, ANIMA_NPARAMS);
+	get_words(&c, sim->delay, ANIMA_DELAY_WORDS);
 	anima_copy32(sim->next, sim->state, ANIMA_NVARS);
 	anima_derive_phases(sim);
 	return 0;

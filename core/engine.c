@@ -25,7 +25,8 @@ static void make_ctx(const struct anima_sim *sim, struct anima_ctx *c)
 
 static void record_rings(struct anima_sim *sim)
 {
-	for (uint32_t r = 0; r < ANIMA_NRINGS; r++) {
+	const uint32_t nrings = ANIMA_NRINGS; /* may be 0: a variable keeps -Wtype-limits quiet */
+	for (uint32_t r = 0; r < nrings; r++) {
 		const struct anima_ring *ring = &anima_rings[r];
 		sim->delay[ring->offset + (sim->tick & ring->mask)] = sim->state[ring->src];
 	}
@@ -45,7 +46,8 @@ void anima_sim_init(struct anima_sim *sim, uint64_t seed, int env)
 	anima_copy32(sim->state, anima_init_state, ANIMA_NVARS);
 	anima_copy32(sim->next, anima_init_state, ANIMA_NVARS);
 	anima_copy32(sim->params, anima_param_values, ANIMA_NPARAMS);
-	for (uint32_t r = 0; r < ANIMA_NRINGS; r++)
+	const uint32_t nrings = ANIMA_NRINGS;
+	for (uint32_t r = 0; r < nrings; r++)
 		for (uint32_t k = 0; k <= anima_rings[r].mask; k++)
 			sim->delay[anima_rings[r].offset + k] = anima_init_state[anima_rings[r].src];
 	derive_phases(sim);

@@ -5,7 +5,7 @@ import os
 import jinja2
 
 from . import layout as L
-from .cgen import Emitter, lit
+from .cgen import Emitter, clamp_store, lit
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "templates")
 
@@ -86,7 +86,7 @@ def subsystem_view(s, emitter):
     stores = []
     for v in s.vars:
         if v.rule is not None:
-            stores.append((v.name, "(int32_t)anima_clamp(%s, %s, %s)" % (emitter.c(v.rule), lit(v.lo), lit(v.hi)), v.slot))
+            stores.append((v.name, "(int32_t)%s" % clamp_store(emitter.c(v.rule), v.rule, v.lo, v.hi), v.slot))
         else:
             stores.append((v.name, "S[%d]" % v.slot, v.slot))
     handlers = []
@@ -95,7 +95,7 @@ def subsystem_view(s, emitter):
         hs = [h for h in s.handlers if h.stim.name == stim]
         handlers.append((stim, {
             "loads": loads_of(s, emitter, [h.expr for h in hs]),
-            "stores": [(h.var.slot, "(int32_t)anima_clamp(%s, %s, %s)" % (emitter.c(h.expr), lit(h.var.lo), lit(h.var.hi)))
+            "stores": [(h.var.slot, "(int32_t)%s" % clamp_store(emitter.c(h.expr), h.expr, h.var.lo, h.var.hi))
                        for h in hs]}))
     return {
         "name": s.name, "doc": comment(s.doc), "every": s.every, "phase": s.phase,

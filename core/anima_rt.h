@@ -12,12 +12,13 @@
 
 /* Bumped whenever the contract between generated code and this header changes; generated files #error when
  * they were rendered for another format. */
-#define ANIMA_RT_FORMAT 1
+#define ANIMA_RT_FORMAT 2
 
 /* What a step may know about the moment it runs in. Read-only for generated code. */
 struct anima_ctx {
 	uint64_t tick; /* the tick being computed */
 	uint64_t seed;
+	uint64_t draw;    /* seed + tick * 0x9E3779B97F4A7C15: the part of every draw that only the tick sets */
 	int64_t tod;      /* tick of day, 0..86399 */
 	int64_t day;      /* 0..1048575 */
 	int64_t env_mode; /* 0 normal, 1 dark, 2 light */
@@ -49,8 +50,7 @@ static inline uint64_t anima_mix64(uint64_t z)
 
 static inline uint64_t anima_draw(const struct anima_ctx *c, uint32_t sid, uint32_t site)
 {
-	return anima_mix64(c->seed + c->tick * 0x9E3779B97F4A7C15ull +
-			   (((uint64_t)sid << 16) | site) * 0xD1B54A32D192ED03ull);
+	return anima_mix64(c->draw + (((uint64_t)sid << 16) | site) * 0xD1B54A32D192ED03ull);
 }
 
 static inline int64_t anima_noise(const struct anima_ctx *c, uint32_t sid, uint32_t site, int64_t a)

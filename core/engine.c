@@ -1,7 +1,8 @@
 /* core/engine.c - the tick loop over the generated modules.
  *
  * A tick t computes every subsystem scheduled at t from the snapshot of t-1 into `next`, then commits the
- * updated slots (contiguous by layout), applies the stimuli due at t, and records delayed couplings.
+ * updated slots (contiguous by layout), applies the stimuli due at t, and records delayed couplings. The
+ * schedule itself is generated code (anima_gen_tick): a switch per update period, no tables to walk.
  */
 #include "anima.h"
 #include "anima_rt.h"
@@ -18,24 +19,16 @@ static void make_ctx(const struct anima_sim *sim, struct anima_ctx *c)
 	uint64_t day = sim->tick / 86400;
 	c->tick = sim->tick;
 	c->seed = sim->seed;
+	c->draw = sim->seed + sim->tick * 0x9E3779B97F4A7C15ull;
 	c->tod = (int64_t)(sim->tick % 86400);
 	c->day = day > DAY_MAX ? DAY_MAX : (int64_t)day;
 	c->env_mode = sim->env;
 }
 
-static void record_rings(struct anima_sim *sim)
-{
-	const uint32_t nrings = ANIMA_NRINGS; /* may be 0: a variable keeps -Wtype-limits quiet */
-	for (uint32_t r = 0; r < nrings; r++) {
-		const struct anima_ring *ring = &anima_rings[r];
-		sim->delay[ring->offset + (sim->tick & ring->mask)] = sim->state[ring->src];
-	}
-}
-
 static void derive_phases(struct anima_sim *sim)
 {
 	for (uint32_t r = 0; r < ANIMA_NRATES; r++)
-		sim->phase[r] = (uint32_t)(sim->tick % anima_rates[r].every);
+		sim->phase[r] = (uint32_t)(sim->tick % anima_rate_every[r]);
 }
 
 void anima_sim_init(struct anima_sim *sim, uint64_t seed, int env)
@@ -46,37 +39,19 @@ void anima_sim_init(struct anima_sim *sim, uint64_t seed, int env)
 	anima_copy32(sim->state, anima_init_state, ANIMA_NVARS);
 	anima_copy32(sim->next, anima_init_state, ANIMA_NVARS);
 	anima_copy32(sim->params, anima_param_values, ANIMA_NPARAMS);
-	const uint32_t nrings = ANIMA_NRINGS;
-	for (uint32_t r = 0; r < nrings; r++)
-		for (uint32_t k = 0; k <= anima_rings[r].mask; k++)
-			sim->delay[anima_rings[r].offset + k] = anima_init_state[anima_rings[r].src];
+	anima_gen_rings_init(sim->delay);
 	derive_phases(sim);
 }
 
 int anima_sim_step(struct anima_sim *sim)
 {
 	struct anima_ctx c;
-	const struct anima_slot *due[ANIMA_NRATES + 1];
-	unsigned ndue = 0;
 
 	sim->tick++;
 	make_ctx(sim, &c);
-	for (uint32_t r = 0; r < ANIMA_NRATES; r++) {
-		uint32_t p = sim->phase[r] + 1;
-		if (p == anima_rates[r].every)
-			p = 0;
-		sim->phase[r] = p;
-		const struct anima_slot *slot = anima_rates[r].phases[p];
-		if (!slot)
-			continue;
-		due[ndue++] = slot;
-		for (const anima_update_fn *fn = slot->fns; *fn; fn++)
-			(*fn)(sim->state, sim->params, sim->delay, sim->next, &c);
-	}
-	/* Only now, with every rule of this tick done, does the snapshot move on. */
-	for (unsigned k = 0; k < ndue; k++)
-		anima_copy32(sim->state + due[k]->first, sim->next + due[k]->first, due[k]->count);
-	record_rings(sim);
+	/* The generated tick computes every subsystem due now from the snapshot, then commits them all. */
+	anima_gen_tick(sim->state, sim->params, sim->delay, sim->next, &c, sim->phase);
+	anima_gen_record(sim->state, sim->delay, sim->tick);
 	return !anima_sim_alive(sim);
 }
 
@@ -87,7 +62,7 @@ void anima_sim_stimulus(struct anima_sim *sim, uint32_t id, int32_t value)
 		return;
 	make_ctx(sim, &c);
 	anima_gen_stimulus(id, value, sim->state, sim->params, sim->delay, sim->next, &c);
-	record_rings(sim); /* the rings hold the state of this tick as it ends, stimuli included */
+	anima_gen_record(sim->state, sim->delay, sim->tick); /* the rings hold the state of this tick as it ends, stimuli included */
 }
 
 int anima_sim_alive(const struct anima_sim *sim)

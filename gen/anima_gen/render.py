@@ -133,10 +133,7 @@ def render(cat, outdir, source_name):
     for sl in lay.slots:
         slot_views.append({"every": sl.every, "phase": sl.phase, "first": sl.first, "count": sl.count,
                            "fns": ["anima_u_%s" % s.name for s in sl.subsystems]})
-    rate_views = []
-    for r in lay.rates:
-        rate_views.append({"every": r, "phases": [("slot_%d_%d" % (r, p)) if (r, p) in lay.slot_of else None
-                                                  for p in range(r)]})
+    rate_views = [{"every": r, "slots": [v for v in slot_views if v["every"] == r]} for r in lay.rates]
     header = "tick," + ",".join(v.full for v in cat.variables)
     group_index = {g.name: k for k, g in enumerate(cat.groups)}
     cause_names = cat.cause.values if cat.cause is not None else []

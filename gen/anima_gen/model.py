@@ -594,6 +594,8 @@ class Builder:
                         s.handlers.append(Handler(s, st, var, e, vnode))
 
     def usage_warnings(self):
+        if self.diag.errors:  # after an error, 'never read' is mostly its cascade (e.g. 300 of them): say it later
+            return
         for s in self.cat.subsystems:
             for i in s.inputs:
                 if i.src is not None and not i.used:

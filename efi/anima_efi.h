@@ -34,6 +34,7 @@ int serial_present(void);
 void serial_write(const char *s, size_t n);
 void serial_puts(const char *s);
 int serial_getc(void); /* a received byte, or -1 */
+int serial_at_line_start(void);
 
 /* console.c: the firmware console (ConOut) before EBS. */
 void console_init(EFI_SYSTEM_TABLE *st);
@@ -65,7 +66,6 @@ int hw_seed(uint64_t *seed);
 void timer_init(EFI_SYSTEM_TABLE *st);
 uint64_t timer_hz(void);         /* ticks of timer_now() per second */
 uint64_t timer_now(void);
-const char *timer_source(void);  /* "tsc/pmtimer" ... for the log */
 void timer_describe(char *buf, size_t cap);
 
 /* exitbs.c: *tried says whether ExitBootServices was called (after a failed call boot services may be
@@ -90,6 +90,7 @@ void kbd_init(void);
 int kbd_getc(void); /* ASCII of a key press, 27 for Esc, or -1 */
 
 /* live.c: the platform hooks of the run: write, pace, poll (live commands). */
-void live_init(struct anima_platform *p, const struct anima_options *o);
+/* Takes over o->speed (the engine is told a non-zero speed so that pace() runs every tick). */
+void live_init(struct anima_platform *p, struct anima_options *o);
 
 #endif

@@ -6,8 +6,11 @@
  *      shell with boot services intact;
  *   3. the organism: from a checkpoint file (--resume) or fresh from the seed (given, RDSEED/RDRAND, or
  *      a fixed one), all read while the file system still exists;
- *   4. ExitBootServices: from here on the machine is ours and COM1 is the only output;
- *   5. the run, then power off.
+ *   4. the clock: the TSC calibrated against the ACPI PM timer or the PIT while the firmware still
+ *      describes the machine (ACPI tables), for --speed N;
+ *   5. ExitBootServices: from here on the machine is ours and COM1 is the only output;
+ *   6. our IDT (a CPU exception is reported, not a silent reset), then the run with live commands from
+ *      the keyboard and COM1, then power off.
  */
 #include "anima_efi.h"
 
@@ -55,7 +58,7 @@ static int load_organism(char *err, size_t errlen)
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
 	char err[ANIMA_ERR_MAX + 64] = "";
-	char line[96];
+	char line[160];
 	struct anima_platform platform;
 	EFI_STATUS s;
 	int tried;
@@ -88,7 +91,14 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	str_add_u64(line, sizeof line, sim.seed);
 	say(line);
 
-	/* 4. Leave boot services. */
+	/* 4. The clock. */
+	timer_init(st);
+	timer_describe(line, sizeof line);
+	say(line);
+	if (!timer_hz() && opts.speed)
+		say("# anima: no clock found: --speed is ignored, running at max");
+
+	/* 5. Leave boot services. */
 	s = exit_boot_services(image, st, &tried);
 	if (EFI_ERROR(s)) {
 		line[0] = 0;
@@ -102,7 +112,8 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	console_detach();
 	serial_puts("# anima: boot services exited\n");
 
-	/* 5. Run, then power off. */
+	/* 6. Exceptions, the run, power off. */
+	trap_init();
 	live_init(&platform, &opts);
 	anima_run(&sim, &opts, &platform, 1);
 	power_off();

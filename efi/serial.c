@@ -23,6 +23,7 @@
 
 static int present;
 static int fifo_depth = 1;
+static char last = '\n'; /* the last byte sent, so a panic report can start on a fresh line */
 
 static int scratch_ok(void)
 {
@@ -79,6 +80,8 @@ int serial_present(void)
 
 void serial_write(const char *s, size_t n)
 {
+	if (n)
+		last = s[n - 1];
 	while (present && n) {
 		int spin = 0;
 		/* THRE means the whole transmit FIFO is empty: it takes fifo_depth bytes at once. */
@@ -97,6 +100,11 @@ void serial_write(const char *s, size_t n)
 void serial_puts(const char *s)
 {
 	serial_write(s, str_len(s));
+}
+
+int serial_at_line_start(void)
+{
+	return last == '\n';
 }
 
 int serial_getc(void)

@@ -71,3 +71,67 @@ def boot(*args, timeout=60, stdin=None):
 def rows(data):
     """Trace rows (non-comment lines) of raw bytes, byte for byte, without the line ends."""
     return [l for l in data.split(b"\n") if l and not l.startswith(b"#")]
+
+
+class Session:
+    """A running tools/qemu-boot: read COM1 as it comes (with timestamps), write to COM1, wait for the end."""
+
+    def __init__(self, *args, timeout=60):
+        self.start = time.monotonic()
+        self.out = b""
+        self.proc = subprocess.Popen([QEMU_BOOT, "--timeout", str(timeout)] + list(args), stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.deadline = self.start + timeout + 10
+
+    def _read(self, until):
+        import select
+        left = until - time.monotonic()
+        if left <= 0:
+            return False
+        ready, _, _ = select.select([self.proc.stdout], [], [], min(left, 0.5))
+        if ready:
+            data = os.read(self.proc.stdout.fileno(), 65536)
+            if not data:
+                return None
+            self.out += data
+        return True
+
+    def expect(self, pattern, timeout=30):
+        """Waits for a regex (bytes) in the output after `pos`; returns (match, seconds since start)."""
+        rx = re.compile(pattern)
+        until = min(time.monotonic() + timeout, self.deadline)
+        while True:
+            m = rx.search(self.out)
+            if m:
+                return m, time.monotonic() - self.start
+            r = self._read(until)
+            if not r:
+                raise AssertionError("no %r within %ss; output so far:\n%s" % (
+                    pattern, timeout, Boot(0, self.out, 0).text()[-3000:]))
+
+    def send(self, data):
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
+    def wait(self, timeout=30):
+        """Reads to the end; returns QEMU's exit status."""
+        until = time.monotonic() + timeout
+        while self._read(until):
+            pass
+        try:
+            return self.proc.wait(timeout=max(0.1, until - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.close()
+            raise AssertionError("QEMU still running after %ss:\n%s" % (timeout, Boot(0, self.out, 0).text()[-2000:]))
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def boot(self):
+        return Boot(self.proc.returncode, self.out, time.monotonic() - self.start)

@@ -38,15 +38,8 @@ def test_bad_option_on_shell_command_line_is_refused(efi):
     assert "boot services exited" not in b.text()
 
 
-def test_shell_command_line_options_are_used(efi, sim):
-    run = ["--seed", "11", "--ticks", "600", "--every", "60"]
-    host = subprocess.run([sim] + run + ["--trace", "-"], stdout=subprocess.PIPE, check=True, timeout=60).stdout
-    b = boot("--efi", efi, "--shell", "anima.efi " + " ".join(run + ["--speed", "max"]), timeout=60)
-    assert b.rc == 0, b.text()[-2000:]
-    assert rows(b.after_ebs()) == rows(host)
-
-
 def test_command_line_overrides_cfg(efi, sim):
+    # Options from the Shell are used, and win over anima.cfg's.
     host = subprocess.run([sim, "--seed", "5", "--ticks", "300", "--every", "30", "--trace", "-"],
                           stdout=subprocess.PIPE, check=True, timeout=60).stdout
     b = boot("--efi", efi, "--cfg", "--seed 9 --ticks 300 --every 30 --speed max",
@@ -81,3 +74,25 @@ def test_no_float_instructions(efi):
             bad.append(line)
     assert not bad, "float/SIMD instructions in anima.efi:\n" + "\n".join(bad[:20])
     assert "<.text>" in dis or "Disassembly" in dis
+
+
+def test_resume_from_a_checkpoint_on_the_volume(efi, sim, tmp_path):
+    # A checkpoint saved by anima-sim at tick 1800, resumed by anima.efi from the ESP: the rows after 1800
+    # are those of an uninterrupted run.
+    ck = tmp_path / "ck.bin"
+    subprocess.run([sim, "--seed", "7", "--ticks", "1800", "--save", str(ck)], stdout=subprocess.DEVNULL,
+                   check=True, timeout=60)
+    whole = subprocess.run([sim, "--seed", "7", "--ticks", "3600", "--every", "60", "--trace", "-"],
+                           stdout=subprocess.PIPE, check=True, timeout=60).stdout
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(ck.read_bytes()[:-9] + b"\x00" * 9)
+    b = boot("--efi", efi, "--cfg", "--resume ck.bin --ticks 1800 --every 60 --speed max",
+             "--file", "ck.bin=%s" % ck, timeout=60)
+    assert b.rc == 0, b.text()[-2000:]
+    after = [r for r in rows(whole)[1:] if int(r.split(b",")[0]) > 1800]
+    assert rows(b.after_ebs())[1:] == after
+    b = boot("--efi", efi, "--cfg", "--resume bad.bin", "--file", "bad.bin=%s" % bad,
+             "--until", r"anima: [^\n]*\n", timeout=60)
+    errors = [l for l in b.lines() if l.startswith("anima:")]
+    assert len(errors) == 1 and errors[0].startswith("anima: --resume bad.bin: "), errors
+    assert "boot services exited" not in b.text()

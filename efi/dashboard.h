@@ -1,0 +1,52 @@
+/* efi/dashboard.h - the screen: GOP (gop.c) before ExitBootServices, a RAM back buffer and its copy to the
+ * framebuffer (fb.c), and the organism's dashboard drawn into it (dashboard.c).
+ *
+ * Everything is integer; nothing here runs unless a GOP with a linear framebuffer was found, so a machine
+ * without a screen (or QEMU -vga none) runs on COM1 alone as before. */
+#ifndef ANIMA_EFI_DASHBOARD_H
+#define ANIMA_EFI_DASHBOARD_H
+
+#include "anima_efi.h"
+
+/* The framebuffer as it stays after EBS: the GOP protocol is gone then, only this memory remains. */
+struct gop_info {
+	uint64_t base;           /* physical address, all 64 bits (may lie above 4 GiB) */
+	uint64_t size;           /* bytes the firmware says are there */
+	uint32_t width, height;  /* visible pixels */
+	uint32_t stride;         /* pixels per scan line (>= width) */
+	uint32_t bytes;          /* bytes per pixel: 4 for RGB/BGR, 2..4 for bitmask formats */
+	uint32_t shift[3], bits[3]; /* red, green, blue: position and width in the pixel */
+	const char *format;      /* "rgb", "bgr" or "bitmask", for the log line */
+};
+
+/* gop.c: finds a GOP (the one on ConOut's handle first), sets the largest mode up to MAX_W x MAX_H that has
+ * a framebuffer. Returns 0 and fills *g, or -1 with a one-line reason in why. Before EBS only. */
+#define GOP_MAX_W 1920
+#define GOP_MAX_H 1080
+int gop_init(EFI_SYSTEM_TABLE *st, struct gop_info *g, char *why, size_t whylen);
+
+/* fb.c: drawing into a RAM back buffer (0x00RRGGBB), flushed by copying only what changed. */
+int fb_init(EFI_SYSTEM_TABLE *st, const struct gop_info *g, char *why, size_t whylen); /* allocates, before EBS */
+uint32_t fb_width(void);
+uint32_t fb_height(void);
+void fb_fill(int x, int y, int w, int h, uint32_t rgb);
+void fb_pixel(int x, int y, uint32_t rgb);
+/* Text in the console font; returns the x after the last glyph. bg == FB_CLEAR leaves the background. */
+#define FB_CLEAR 0xFF000000u
+int fb_text(int x, int y, const char *s, uint32_t fg, uint32_t bg);
+int fb_text_n(int x, int y, const char *s, size_t n, uint32_t fg, uint32_t bg);
+uint32_t fb_font_w(void);
+uint32_t fb_font_h(void);
+/* Copies the rows that differ from what the screen shows; returns the number of pixels written. */
+uint64_t fb_flush(void);
+
+/* dashboard.c */
+/* Before EBS: the screen (when there is one) and what the dashboard reads. Says one '#' line either way. */
+void dashboard_init(EFI_SYSTEM_TABLE *st, const struct anima_sim *sim, const struct anima_options *o);
+/* After the platform is set up: wraps its write (events are tee'd from the '#' lines) and poll (sampling,
+ * redraws at a bounded rate). Does nothing without a screen. */
+void dashboard_attach(struct anima_platform *p);
+/* A line in red across the top of the screen, drawn and shown at once (a panic, a fatal message). */
+void dashboard_message(const char *line);
+
+#endif

@@ -1,0 +1,200 @@
+/* efi/fb.c - a RAM back buffer and its copy to the framebuffer.
+ *
+ * Drawing goes to RAM (0x00RRGGBB, one uint32 per pixel): a framebuffer is uncached or write-combined, so
+ * reading it back is very slow and even writing it costs far more than RAM (under QEMU every write to it
+ * also marks the display dirty). A second RAM copy, `shown`, holds what the screen shows; fb_flush()
+ * compares the rows drawn since the last flush with it and writes only the span of each row that really
+ * changed, converted to the framebuffer's pixel layout. A dashboard that redraws everything but changes
+ * little then costs little on the bus. Both buffers are allocated before ExitBootServices. */
+#include "dashboard.h"
+
+extern const uint32_t anima_font_width, anima_font_height, anima_font_row_bytes;
+extern const uint8_t anima_font_glyphs[];
+
+static struct gop_info G;
+static uint32_t *back, *shown;   /* width * height each */
+static uint8_t *dirty;           /* one flag per row: drawn into since the last flush */
+static int ready;
+
+static uint64_t pages(uint64_t bytes)
+{
+	return (bytes + 4095) / 4096;
+}
+
+int fb_init(EFI_SYSTEM_TABLE *st, const struct gop_info *g, char *why, size_t whylen)
+{
+	uint64_t px = (uint64_t)g->width * g->height;
+	EFI_PHYSICAL_ADDRESS a = 0;
+
+	why[0] = 0;
+	if (st->BootServices->AllocatePages(AllocateAnyPages, EfiLoaderData, pages(px * 8 + g->height), &a) !=
+	    EFI_SUCCESS) {
+		str_add(why, whylen, "no memory for the screen's back buffer");
+		return -1;
+	}
+	G = *g;
+	back = (uint32_t *)(uintptr_t)a;
+	shown = back + px;
+	dirty = (uint8_t *)(shown + px);
+	for (uint64_t i = 0; i < px; i++) {
+		back[i] = 0;
+		shown[i] = 0xFFFFFFFFu; /* never a back-buffer colour: the first flush writes every pixel */
+	}
+	for (uint32_t y = 0; y < g->height; y++)
+		dirty[y] = 1;
+	ready = 1;
+	return 0;
+}
+
+uint32_t fb_width(void)
+{
+	return ready ? G.width : 0;
+}
+
+uint32_t fb_height(void)
+{
+	return ready ? G.height : 0;
+}
+
+uint32_t fb_font_w(void)
+{
+	return anima_font_width;
+}
+
+uint32_t fb_font_h(void)
+{
+	return anima_font_height;
+}
+
+/* Clips a rectangle to the screen; 0 when nothing is left. */
+static int clip(int *x, int *y, int *w, int *h)
+{
+	if (*x < 0) {
+		*w += *x;
+		*x = 0;
+	}
+	if (*y < 0) {
+		*h += *y;
+		*y = 0;
+	}
+	if (*x + *w > (int)G.width)
+		*w = (int)G.width - *x;
+	if (*y + *h > (int)G.height)
+		*h = (int)G.height - *y;
+	return ready && *w > 0 && *h > 0;
+}
+
+void fb_fill(int x, int y, int w, int h, uint32_t rgb)
+{
+	if (!clip(&x, &y, &w, &h))
+		return;
+	for (int r = y; r < y + h; r++) {
+		uint32_t *p = back + (uint64_t)r * G.width + x;
+		for (int i = 0; i < w; i++)
+			p[i] = rgb;
+		dirty[r] = 1;
+	}
+}
+
+void fb_pixel(int x, int y, uint32_t rgb)
+{
+	if (!ready || x < 0 || y < 0 || x >= (int)G.width || y >= (int)G.height)
+		return;
+	back[(uint64_t)y * G.width + x] = rgb;
+	dirty[y] = 1;
+}
+
+int fb_text_n(int x, int y, const char *s, size_t n, uint32_t fg, uint32_t bg)
+{
+	uint32_t fw = anima_font_width, fh = anima_font_height, rb = anima_font_row_bytes;
+
+	for (size_t k = 0; k < n && s[k]; k++, x += (int)fw) {
+		unsigned c = (unsigned char)s[k];
+		if (c < 32 || c > 126)
+			c = '?';
+		const uint8_t *gl = anima_font_glyphs + (c - 32) * fh * rb;
+		if (!ready || x >= (int)G.width)
+			continue;
+		for (uint32_t r = 0; r < fh; r++) {
+			int py = y + (int)r;
+			if (py < 0 || py >= (int)G.height)
+				continue;
+			uint32_t *p = back + (uint64_t)py * G.width;
+			for (uint32_t col = 0; col < fw; col++) {
+				int px = x + (int)col;
+				if (px < 0 || px >= (int)G.width)
+					continue;
+				if (gl[r * rb + col / 8] & (0x80u >> (col % 8)))
+					p[px] = fg;
+				else if (bg != FB_CLEAR)
+					p[px] = bg;
+			}
+			dirty[py] = 1;
+		}
+	}
+	return x;
+}
+
+int fb_text(int x, int y, const char *s, uint32_t fg, uint32_t bg)
+{
+	return fb_text_n(x, y, s, (size_t)-1, fg, bg);
+}
+
+/* One back-buffer pixel in the framebuffer's layout. */
+static uint32_t convert(uint32_t rgb)
+{
+	uint32_t c[3] = {(rgb >> 16) & 0xFF, (rgb >> 8) & 0xFF, rgb & 0xFF}, v = 0;
+	for (int i = 0; i < 3; i++)
+		v |= (G.bits[i] >= 8 ? c[i] << (G.bits[i] - 8) : c[i] >> (8 - G.bits[i])) << G.shift[i];
+	return v;
+}
+
+static void put_span(uint32_t y, uint32_t x0, uint32_t x1)
+{
+	const uint32_t *src = back + (uint64_t)y * G.width;
+	uint8_t *row = (uint8_t *)(uintptr_t)G.base + ((uint64_t)y * G.stride) * G.bytes;
+
+	if (G.bytes == 4) {
+		volatile uint32_t *d = (volatile uint32_t *)row;
+		if (G.shift[0] == 16 && G.bits[0] == 8 && G.shift[1] == 8 && G.shift[2] == 0) {
+			for (uint32_t x = x0; x <= x1; x++) /* BGR: the back buffer's own layout */
+				d[x] = src[x];
+		} else {
+			for (uint32_t x = x0; x <= x1; x++)
+				d[x] = convert(src[x]);
+		}
+		return;
+	}
+	for (uint32_t x = x0; x <= x1; x++) {
+		uint32_t v = convert(src[x]);
+		volatile uint8_t *d = row + (uint64_t)x * G.bytes;
+		for (uint32_t b = 0; b < G.bytes; b++)
+			d[b] = (uint8_t)(v >> (8 * b));
+	}
+}
+
+uint64_t fb_flush(void)
+{
+	uint64_t written = 0;
+
+	if (!ready)
+		return 0;
+	for (uint32_t y = 0; y < G.height; y++) {
+		if (!dirty[y])
+			continue;
+		dirty[y] = 0;
+		uint32_t *b = back + (uint64_t)y * G.width, *s = shown + (uint64_t)y * G.width;
+		uint32_t x0 = 0, x1 = G.width;
+		while (x0 < G.width && b[x0] == s[x0])
+			x0++;
+		if (x0 == G.width)
+			continue;
+		while (x1 > x0 && b[x1 - 1] == s[x1 - 1])
+			x1--;
+		put_span(y, x0, x1 - 1);
+		for (uint32_t x = x0; x < x1; x++)
+			s[x] = b[x];
+		written += x1 - x0;
+	}
+	return written;
+}

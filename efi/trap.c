@@ -1,0 +1,194 @@
+/* efi/trap.c - our own IDT after ExitBootServices: every CPU exception ends in a report on COM1, not in
+ * the firmware's handlers (whose code and console are gone) nor in a silent triple-fault reset.
+ *
+ * The 32 exception stubs are 16 bytes apart; each pushes a zero when the CPU pushes no error code, then
+ * the vector, and joins trap_common, which saves the general registers and calls trap_handler with a
+ * pointer to them. The firmware's GDT stays (its code segment is what CS holds); no IST: a fault that
+ * breaks the stack itself becomes a triple fault. */
+#include "anima_efi.h"
+#include "io.h"
+
+struct frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+struct idt_entry {
+	uint16_t off_lo, sel;
+	uint8_t ist, type;
+	uint16_t off_mid;
+	uint32_t off_hi, zero;
+} __attribute__((packed));
+
+struct idt_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+extern char trap_stubs[];
+__attribute__((noreturn)) void trap_handler(struct frame *f);
+
+/* Vectors 8, 10-14, 17, 21, 29, 30 come with an error code from the CPU. */
+#define STUB(n) ".p2align 4\n pushq $0\n pushq $" #n "\n jmp trap_common\n"
+#define STUB_ERR(n) ".p2align 4\n pushq $" #n "\n jmp trap_common\n"
+__asm__(".text\n"
+	".p2align 4\n"
+	".globl trap_stubs\n"
+	"trap_stubs:\n"
+	STUB(0) STUB(1) STUB(2) STUB(3) STUB(4) STUB(5) STUB(6) STUB(7)
+	STUB_ERR(8) STUB(9) STUB_ERR(10) STUB_ERR(11) STUB_ERR(12) STUB_ERR(13) STUB_ERR(14) STUB(15)
+	STUB(16) STUB_ERR(17) STUB(18) STUB(19) STUB(20) STUB_ERR(21) STUB(22) STUB(23)
+	STUB(24) STUB(25) STUB(26) STUB(27) STUB(28) STUB_ERR(29) STUB_ERR(30) STUB(31)
+	".p2align 4\n"
+	"trap_common:\n"
+	" pushq %rax\n pushq %rbx\n pushq %rcx\n pushq %rdx\n pushq %rsi\n pushq %rdi\n pushq %rbp\n"
+	" pushq %r8\n pushq %r9\n pushq %r10\n pushq %r11\n pushq %r12\n pushq %r13\n pushq %r14\n pushq %r15\n"
+	" movq %rsp, %rcx\n"   /* Microsoft x64 ABI: first argument in rcx */
+	" andq $-16, %rsp\n"
+	" subq $32, %rsp\n"    /* the callee's shadow space */
+	" call trap_handler\n"
+	"1: cli\n hlt\n jmp 1b\n");
+
+static struct idt_entry idt[32];
+static volatile uint64_t cur_tick;
+
+static const char *const names[32] = {
+	"divide error", "debug", "nmi", "breakpoint", "overflow", "bound range", "invalid opcode",
+	"device not available", "double fault", "coprocessor overrun", "invalid tss", "segment not present",
+	"stack fault", "general protection", "page fault", "reserved", "x87 error", "alignment check",
+	"machine check", "simd error", "virtualization", "control protection", "reserved", "reserved",
+	"reserved", "reserved", "reserved", "reserved", "hypervisor injection", "vmm communication",
+	"security", "reserved"};
+
+void trap_init(void)
+{
+	uint16_t cs;
+	uint64_t base = (uint64_t)(uintptr_t)trap_stubs;
+	struct idt_ptr p;
+
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	for (int v = 0; v < 32; v++) {
+		uint64_t a = base + 16u * (unsigned)v;
+		idt[v].off_lo = (uint16_t)a;
+		idt[v].sel = cs;
+		idt[v].ist = 0;
+		idt[v].type = 0x8E; /* present, ring 0, 64-bit interrupt gate */
+		idt[v].off_mid = (uint16_t)(a >> 16);
+		idt[v].off_hi = (uint32_t)(a >> 32);
+		idt[v].zero = 0;
+	}
+	p.limit = sizeof idt - 1;
+	p.base = (uint64_t)(uintptr_t)idt;
+	/* Interrupts stay off: the firmware's timer is stopped, and nothing of ours is interrupt-driven. */
+	__asm__ volatile("cli; lidt %0" : : "m"(p));
+}
+
+void trap_set_tick(uint64_t tick)
+{
+	cur_tick = tick;
+}
+
+static void reg(char *line, size_t cap, const char *name, uint64_t v)
+{
+	str_add(line, cap, " ");
+	str_add(line, cap, name);
+	str_add(line, cap, "=");
+	str_add_hex(line, cap, v);
+}
+
+static void emit(char *line)
+{
+	serial_puts(line);
+	serial_puts("\n");
+	line[0] = 0;
+}
+
+void trap_handler(struct frame *f)
+{
+	char line[200] = "";
+	uint64_t cr2, cr3;
+
+	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	/* Start on a fresh line: the fault may have come in the middle of a row. */
+	if (!serial_at_line_start())
+		serial_puts("\n");
+	serial_puts("# anima: panic vector=");
+	str_add_u64(line, sizeof line, f->vector);
+	reg(line, sizeof line, "error", f->error);
+	reg(line, sizeof line, "rip", f->rip);
+	str_add(line, sizeof line, " tick=");
+	str_add_u64(line, sizeof line, cur_tick);
+	emit(line);
+	str_add(line, sizeof line, "# anima: ");
+	str_add(line, sizeof line, names[f->vector & 31]);
+	reg(line, sizeof line, "cr2", cr2);
+	reg(line, sizeof line, "cr3", cr3);
+	reg(line, sizeof line, "cs", f->cs);
+	reg(line, sizeof line, "rflags", f->rflags);
+	emit(line);
+	str_add(line, sizeof line, "# anima:");
+	reg(line, sizeof line, "rax", f->rax);
+	reg(line, sizeof line, "rbx", f->rbx);
+	reg(line, sizeof line, "rcx", f->rcx);
+	reg(line, sizeof line, "rdx", f->rdx);
+	emit(line);
+	str_add(line, sizeof line, "# anima:");
+	reg(line, sizeof line, "rsi", f->rsi);
+	reg(line, sizeof line, "rdi", f->rdi);
+	reg(line, sizeof line, "rbp", f->rbp);
+	reg(line, sizeof line, "rsp", f->rsp);
+	emit(line);
+	str_add(line, sizeof line, "# anima:");
+	reg(line, sizeof line, "r8", f->r8);
+	reg(line, sizeof line, "r9", f->r9);
+	reg(line, sizeof line, "r10", f->r10);
+	reg(line, sizeof line, "r11", f->r11);
+	emit(line);
+	str_add(line, sizeof line, "# anima:");
+	reg(line, sizeof line, "r12", f->r12);
+	reg(line, sizeof line, "r13", f->r13);
+	reg(line, sizeof line, "r14", f->r14);
+	reg(line, sizeof line, "r15", f->r15);
+	emit(line);
+	serial_puts("# anima: halted\n");
+	halt_forever();
+}
+
+/* --fault pagefault: a copy of the top-level page table with one 512 GiB (or 256 TiB with 5-level
+ * paging) slot emptied, far above any RAM or MMIO, so that a read there is a not-present fault on any
+ * firmware's page tables. The lower levels are shared, not written. */
+static uint64_t top[512] __attribute__((aligned(4096)));
+
+static void page_fault(void)
+{
+	uint64_t cr3, cr4;
+	const uint64_t *old;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	old = (const uint64_t *)(uintptr_t)(cr3 & 0x000FFFFFFFFFF000ull);
+	for (int i = 0; i < 512; i++)
+		top[i] = old[i];
+	top[255] = 0;
+	uint64_t addr = (cr4 & (1u << 12)) ? 255ull << 48 : 255ull << 39; /* LA57: 5-level paging */
+	__asm__ volatile("mov %0, %%cr3" : : "r"((uint64_t)(uintptr_t)top | (cr3 & 0x18)) : "memory");
+	(void)*(volatile uint64_t *)(uintptr_t)addr;
+}
+
+void trap_raise(int fault)
+{
+	switch (fault) {
+	case ANIMA_FAULT_DIVIDE:
+		__asm__ volatile("xorl %%ecx, %%ecx\n divl %%ecx" : : "a"(1), "d"(0) : "ecx");
+		break;
+	case ANIMA_FAULT_PAGEFAULT:
+		page_fault();
+		break;
+	case ANIMA_FAULT_INVALID_OPCODE:
+		__asm__ volatile("ud2");
+		break;
+	}
+	panic("the requested fault did not happen");
+}

@@ -1,0 +1,152 @@
+"""Issue 5: machine shapes, pacing, live commands (COM1 and PS/2), CPU exceptions after ExitBootServices."""
+import json
+import os
+import re
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import Session, boot, rows
+
+RUN = ["--seed", "7", "--ticks", "3600", "--every", "60"]
+
+
+@pytest.fixture(scope="module")
+def host_rows(sim):
+    out = subprocess.run([sim] + RUN + ["--trace", "-"], stdout=subprocess.PIPE, check=True, timeout=60).stdout
+    return rows(out)
+
+
+@pytest.mark.parametrize("shape", [
+    ["--machine", "pc", "--cpu", "qemu64"],
+    ["--machine", "q35", "--memory", "128"],
+    ["--machine", "q35", "--smp", "4", "--memory", "2G"],
+    ["--machine", "q35", "--cpu", "max"],
+], ids=["pc-qemu64", "q35-128M", "q35-smp4-2G", "cpu-max"])
+def test_machine_shapes(efi, host_rows, shape):
+    b = boot("--efi", efi, "--cfg", " ".join(RUN + ["--speed", "max"]), *shape, timeout=90)
+    assert b.rc == 0, "no power off (status %d):\n%s" % (b.rc, b.text()[-2000:])
+    assert re.search(r"^# anima: clock=(tsc|pmtimer) hz=[1-9]", b.text(), re.M), b.text()[-2000:]
+    com1 = b.after_ebs()
+    assert rows(com1) == host_rows
+    assert com1.rstrip(b"\n").split(b"\n")[-1] == b"# anima: end tick=3600 reason=ticks"
+
+
+def test_no_serial_port_still_ends(efi):
+    # Nothing to write to: the UART is not detected, the run goes on silently and powers off.
+    b = boot("--efi", efi, "--cfg", " ".join(RUN + ["--speed", "max"]), "--no-serial", timeout=60)
+    assert b.rc == 0, "status %d" % b.rc
+    assert b"boot services exited" not in b.out
+
+
+def test_default_seed_from_rdrand(efi):
+    # -cpu max has RDSEED/RDRAND: the seed is drawn (1 has odds of 2^-64). qemu64 has neither: the fixed 1.
+    b = boot("--efi", efi, "--cfg", "--ticks 60 --speed max", "--cpu", "max", timeout=60)
+    seed = re.search(r"^# anima: seed=(\d+)$", b.text(), re.M)
+    assert seed and seed.group(1) != "1", b.text()[-1000:]
+    b = boot("--efi", efi, "--cfg", "--ticks 60 --speed max", "--cpu", "qemu64", timeout=60)
+    assert "# anima: seed=1" in b.lines()
+
+
+def test_speed_paces_the_run(efi):
+    # 3000 ticks at 1000 ticks/s: 3 s of wall time between the first row and the end (QEMU's own wall clock).
+    s = Session("--efi", efi, "--cfg", "--seed 3 --ticks 3000 --every 500 --speed 1000", timeout=60)
+    try:
+        _, t0 = s.expect(rb"\n0,[^\n]*\n")
+        _, t1 = s.expect(rb"# anima: end tick=3000 reason=ticks\n")
+        assert s.wait() == 0
+    finally:
+        s.close()
+    assert 2.5 < t1 - t0 < 4.5, "3000 ticks at --speed 1000 took %.2fs" % (t1 - t0)
+
+
+def test_com1_commands(efi):
+    s = Session("--efi", efi, "--cfg", "--seed 3 --every 10 --speed 200", timeout=90)
+    try:
+        s.expect(rb"# anima: boot services exited\n")
+        s.expect(rb"\n20,")
+        s.send(b"meal 500\r")
+        s.expect(rb"# [^\n]*meal[^\n]*500")
+        s.send(b"bogus\r")
+        s.expect(rb"# anima: command 'bogus': unknown")
+        s.send(b"meal 5000\r")
+        s.expect(rb"# anima: command 'meal 5000': [^\n]+\n")
+        s.send(b"pause\r")
+        m, _ = s.expect(rb"# anima: paused tick=(\d+)\n")
+        paused_at = len(s.out)
+        time.sleep(1.0)
+        s._read(time.monotonic() + 0.3)
+        assert not rows(s.out[paused_at:]), "rows while paused"
+        s.send(b"resume\r")
+        s.expect(rb"# anima: resumed tick=" + m.group(1) + rb"\n")
+        s.send(b"speed max\r")
+        s.expect(rb"# anima: speed=max tick=\d+\n")
+        s.send(b"quit\r")
+        s.expect(rb"# anima: end tick=\d+ reason=command\n")
+        assert s.wait() == 0
+    finally:
+        s.close()
+
+
+def qmp(path, commands):
+    sock = socket.socket(socket.AF_UNIX)
+    for _ in range(100):
+        try:
+            sock.connect(path)
+            break
+        except OSError:
+            time.sleep(0.1)
+    f = sock.makefile("rw")
+    json.loads(f.readline())
+    for c in [{"execute": "qmp_capabilities"}] + commands:
+        f.write(json.dumps(c) + "\n")
+        f.flush()
+        while True:
+            r = json.loads(f.readline())
+            if "return" in r or "error" in r:
+                break
+    sock.close()
+
+
+def keys(*names):
+    return {"execute": "send-key", "arguments": {"keys": [{"type": "qcode", "data": k} for k in names]}}
+
+
+def test_ps2_keyboard_commands(efi):
+    with tempfile.TemporaryDirectory() as d:
+        sock = os.path.join(d, "qmp")
+        s = Session("--efi", efi, "--cfg", "--seed 3 --every 10 --speed 200", "--qmp", sock, timeout=90)
+        try:
+            s.expect(rb"# anima: boot services exited\n")
+            s.expect(rb"\n20,")
+            qmp(sock, [keys("m"), keys("e"), keys("a"), keys("l"), keys("spc"), keys("3"), keys("0"), keys("0"),
+                       keys("ret"), keys("kp_add")])
+            s.expect(rb"# [^\n]*meal[^\n]*300")
+            s.expect(rb"# anima: speed=400 tick=\d+\n")
+            qmp(sock, [keys("esc")])
+            s.expect(rb"# anima: end tick=\d+ reason=command\n")
+            assert s.wait() == 0
+        finally:
+            s.close()
+
+
+@pytest.mark.parametrize("fault,vector", [("divide", 0), ("pagefault", 14), ("invalid-opcode", 6)])
+def test_fault_is_reported(efi, fault, vector):
+    b = boot("--efi", efi, "--cfg", "--seed 7 --every 1 --speed max --fault " + fault,
+             "--until", r"# anima: halted\n", timeout=60)
+    com1 = b.after_ebs().decode()
+    m = re.search(r"^# anima: panic vector=(\d+) error=0x([0-9a-f]+) rip=0x([0-9a-f]+) tick=(\d+)$", com1, re.M)
+    assert m, com1[-2000:]
+    assert int(m.group(1)) == vector and int(m.group(4)) == 1
+    assert int(m.group(3), 16) != 0
+    assert "# anima: end" not in com1
+    assert rows(b.after_ebs())[-1].startswith(b"1,")  # the row of tick 1, then the panic
+
+
+def test_bad_fault_name_is_refused(efi):
+    b = boot("--efi", efi, "--cfg", "--fault overflow", "--until", r"anima: [^\n]*\n", timeout=60)
+    errors = [l for l in b.lines() if l.startswith("anima:")]
+    assert len(errors) == 1 and "--fault" in errors[0] and "overflow" in errors[0], errors

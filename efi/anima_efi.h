@@ -89,8 +89,12 @@ void trap_raise(int fault); /* enum anima_fault */
 void kbd_init(void);
 int kbd_getc(void); /* ASCII of a key press, 27 for Esc, or -1 */
 
+/* persist.c: --persist. persist_load returns 1 (loaded into sim), 0 (no variable), -1 (err filled). */
+int persist_load(EFI_SYSTEM_TABLE *st, struct anima_sim *sim, char *err, size_t errlen);
+void persist_save(const struct anima_sim *sim);
+
 /* live.c: the platform hooks of the run: write, pace, poll (live commands). */
 /* Takes over o->speed (the engine is told a non-zero speed so that pace() runs every tick). */
-void live_init(struct anima_platform *p, struct anima_options *o);
+void live_init(struct anima_platform *p, struct anima_options *o, struct anima_sim *sim);
 
 #endif

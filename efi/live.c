@@ -26,6 +26,9 @@ static struct {
 	int epoch_valid;
 	uint64_t epoch_time, epoch_tick;
 	uint64_t tick; /* the tick the engine last told us about */
+	struct anima_sim *sim; /* for --persist: saved at tick boundaries, where its state is whole */
+	int persist;
+	uint64_t saved_tick;
 	int paused, quit, fault, fault_done;
 	char notes[1024];
 	size_t nnotes;
@@ -271,6 +274,10 @@ static int poll(void *ctx, uint64_t tick, uint32_t *id, int32_t *value)
 	(void)ctx;
 	L.tick = tick;
 	trap_set_tick(tick);
+	if (L.persist && tick % 3600 == 0 && tick != L.saved_tick) {
+		L.saved_tick = tick;
+		persist_save(L.sim); /* every simulated hour */
+	}
 	if (L.speed || (tick % MAX_POLL_EVERY) == 0)
 		pump();
 	if (L.quit)
@@ -285,8 +292,11 @@ static int poll(void *ctx, uint64_t tick, uint32_t *id, int32_t *value)
 	return 0;
 }
 
-void live_init(struct anima_platform *p, struct anima_options *o)
+void live_init(struct anima_platform *p, struct anima_options *o, struct anima_sim *sim)
 {
+	L.sim = sim;
+	L.persist = o->persist;
+	L.saved_tick = sim->tick; /* just loaded or fresh: nothing new to save at the first boundary */
 	L.speed = o->speed > SPEED_CAP ? 0 : o->speed;
 	L.hz = timer_hz();
 	L.fault = o->fault;

@@ -4,8 +4,9 @@
  *   1. console, COM1 and power: where messages go, and how the run ends;
  *   2. options: anima.cfg beside us, then the command line; a bad one is refused and we return to the
  *      shell with boot services intact;
- *   3. the organism: from a checkpoint file (--resume) or fresh from the seed (given, RDSEED/RDRAND, or
- *      a fixed one), all read while the file system still exists;
+ *   3. the organism: from a checkpoint file (--resume), from the UEFI variable of the last boot
+ *      (--persist), or fresh from the seed (given, RDSEED/RDRAND, or a fixed one), all read while the
+ *      file system and boot services still exist;
  *   4. the clock: the TSC calibrated against the ACPI PM timer or the PIT while the firmware still
  *      describes the machine (ACPI tables), for --speed N;
  *   5. ExitBootServices: from here on the machine is ours and COM1 is the only output;
@@ -28,12 +29,17 @@ static EFI_STATUS refuse(const char *what, EFI_STATUS status)
 	return status;
 }
 
-static int load_organism(char *err, size_t errlen)
+static int load_organism(EFI_SYSTEM_TABLE *st, char *err, size_t errlen)
 {
 	size_t len = 0;
 	char why[ANIMA_ERR_MAX] = "";
 	int r;
 
+	if (!opts.resume && opts.persist) {
+		r = persist_load(st, &sim, err, errlen); /* the organism of the last boot, when there is one */
+		if (r != 0)
+			return r < 0 ? -1 : 0;
+	}
 	if (!opts.resume) {
 		uint64_t seed = opts.seed;
 		if (!opts.seed_given && !hw_seed(&seed))
@@ -76,13 +82,11 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		return refuse("cannot find the loaded image", EFI_LOAD_ERROR);
 	if (options_load(&opts, err, sizeof err) != 0)
 		return refuse(err, EFI_INVALID_PARAMETER);
-	if (opts.persist)
-		return refuse("--persist: not supported by this build", EFI_UNSUPPORTED);
 	if (!opts.speed_given)
 		opts.speed = 600; /* a day in 2.4 minutes: watchable, and the default of the contract */
 
 	/* 3. The organism. */
-	if (load_organism(err, sizeof err) != 0)
+	if (load_organism(st, err, sizeof err) != 0)
 		return refuse(err, EFI_INVALID_PARAMETER);
 	if (!opts.ticks_given)
 		opts.ticks = UINT64_MAX - sim.tick; /* the default boot lives until death or a command */
@@ -114,7 +118,9 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 
 	/* 6. Exceptions, the run, power off. */
 	trap_init();
-	live_init(&platform, &opts);
+	live_init(&platform, &opts, &sim);
 	anima_run(&sim, &opts, &platform, 1);
+	if (opts.persist)
+		persist_save(&sim);
 	power_off();
 }

@@ -150,3 +150,27 @@ def test_bad_fault_name_is_refused(efi):
     b = boot("--efi", efi, "--cfg", "--fault overflow", "--until", r"anima: [^\n]*\n", timeout=60)
     errors = [l for l in b.lines() if l.startswith("anima:")]
     assert len(errors) == 1 and "--fault" in errors[0] and "overflow" in errors[0], errors
+
+
+def test_persist_across_reboots(efi, sim, tmp_path):
+    # Boot A is cut off (like a power cut) after tick 4200: the hourly save at 3600 is what survives.
+    # Boot B resumes there and runs to 7200, where its end save is what boot C starts from.
+    vars_fd = str(tmp_path / "vars.fd")
+    every = ["--every", "600"]
+    s = Session("--efi", efi, "--cfg", "--seed 7 --persist --ticks 7200 --speed 3600 " + " ".join(every),
+                "--vars=" + vars_fd, timeout=60)
+    try:
+        s.expect(rb"\n4200,")
+    finally:
+        s.close()
+    whole = rows(subprocess.run([sim, "--seed", "7", "--ticks", "7800", "--trace", "-"] + every,
+                                stdout=subprocess.PIPE, check=True, timeout=60).stdout)
+    b = boot("--efi", efi, "--cfg", "--persist --ticks 3600 --speed max " + " ".join(every), "--vars=" + vars_fd,
+             timeout=60)
+    assert b.rc == 0, b.text()[-2000:]
+    assert "# anima: seed=7" in b.lines()
+    assert rows(b.after_ebs())[1:] == [r for r in whole[1:] if 3600 < int(r.split(b",")[0]) <= 7200]
+    b = boot("--efi", efi, "--cfg", "--persist --ticks 600 --speed max " + " ".join(every), "--vars=" + vars_fd,
+             timeout=60)
+    assert rows(b.after_ebs())[1:] == [whole[-1]]
+    assert b"# anima: end tick=7800 reason=ticks" in b.after_ebs()

@@ -96,3 +96,21 @@ def test_resume_from_a_checkpoint_on_the_volume(efi, sim, tmp_path):
     errors = [l for l in b.lines() if l.startswith("anima:")]
     assert len(errors) == 1 and errors[0].startswith("anima: --resume bad.bin: "), errors
     assert "boot services exited" not in b.text()
+
+
+def test_secure_boot_signed_runs_unsigned_refused(efi, tmp_path):
+    # OVMF with Debian's snakeoil key enrolled: anima.efi signed with that key runs, the unsigned one is refused.
+    import shutil
+    import pytest
+    if not shutil.which("sbsign"):
+        pytest.skip("sbsign not installed (apt-get install sbsigntool)")
+    key, signed = tmp_path / "snake.key", tmp_path / "anima-signed.efi"
+    subprocess.run(["openssl", "rsa", "-in", "/usr/share/ovmf/PkKek-1-snakeoil.key", "-passin", "pass:snakeoil",
+                    "-out", str(key)], check=True, stderr=subprocess.DEVNULL)
+    subprocess.run(["sbsign", "--key", str(key), "--cert", "/usr/share/ovmf/PkKek-1-snakeoil.pem",
+                    "--output", str(signed), efi], check=True, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    b = boot("--efi", str(signed), "--secure-boot", "--cfg", "--seed 7 --ticks 600 --speed max", timeout=60)
+    assert b.rc == 0 and b"# anima: end tick=600 reason=ticks" in b.after_ebs(), b.text()[-2000:]
+    b = boot("--efi", efi, "--secure-boot", "--cfg", "--seed 7 --ticks 600 --speed max",
+             "--until", r"Access Denied", timeout=60)
+    assert "Access Denied" in b.text() and "boot services exited" not in b.text()

@@ -130,9 +130,54 @@ def load(filename, diag):
     if root is None:
         diag.error(Pos(1, 1), "empty catalogue (expected a mapping with 'anima', 'stimuli' and 'groups')")
         raise Fatal()
+    big = _too_big(root, MAX_NODES)
+    if big is not None:
+        diag.error(_mark_pos(big.start_mark),
+                   "more than %d YAML nodes after expanding aliases (an alias bomb?)" % MAX_NODES)
+        raise Fatal()
     conv = _Converter(src, diag)
     tree = conv.convert(root)
     return src, tree
+
+
+def _children(node):
+    if isinstance(node, yaml.MappingNode):
+        return [n for kv in node.value for n in kv]
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    return ()
+
+
+def _too_big(root, limit):
+    """None when the tree has at most `limit` nodes once aliases are expanded, else the node to blame: one whose
+    expansion is too big while none of its children's is. Counted on the composed graph, where an alias is the
+    anchored node itself, so a billion laughs costs a few thousand steps instead of `limit` conversions."""
+    size = {}
+    onpath = set()
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        k = id(node)
+        if done:
+            onpath.discard(k)
+            size[k] = min(limit + 1, 1 + sum(size[id(c)] for c in _children(node)))
+            continue
+        if k in size:
+            continue
+        if k in onpath:  # a recursive alias: left to the converter's depth limit
+            size[k] = 1
+            continue
+        onpath.add(k)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in size)
+    if size[id(root)] <= limit:
+        return None
+    node = root
+    while True:
+        over = [c for c in _children(node) if size[id(c)] > limit]
+        if not over:
+            return node
+        node = over[0]
 
 
 class _Converter:

@@ -1,0 +1,87 @@
+"""Golden outputs and render's file discipline: byte-stable output, files written only when their text changed."""
+import difflib
+import filecmp
+import os
+
+import pytest
+
+from animatest import CATALOGUES, ROOT, gen, render
+
+GOLDEN = os.path.join(ROOT, "tests", "gen", "golden")
+SMALL = os.path.join(CATALOGUES, "small.yaml")
+OLD = 1_000_000_000  # an mtime far in the past: a rewrite cannot keep it
+
+
+def listing(d):
+    return sorted(f for f in os.listdir(d))
+
+
+@pytest.mark.parametrize("name", sorted(os.listdir(GOLDEN)))
+def test_golden(tmp_path, name):
+    out = render(os.path.join(CATALOGUES, name + ".yaml"), str(tmp_path / name))
+    want_dir = os.path.join(GOLDEN, name)
+    assert listing(out) == listing(want_dir), "generated files differ from the golden ones (tools/regen-golden)"
+    for f in listing(want_dir):
+        with open(os.path.join(want_dir, f), "rb") as a, open(os.path.join(out, f), "rb") as b:
+            want, got = a.read(), b.read()
+        if want != got:
+            diff = difflib.unified_diff(want.decode().splitlines(), got.decode().splitlines(),
+                                        "golden/%s/%s" % (name, f), "rendered/%s" % f, lineterm="", n=2)
+            pytest.fail("%s differs from its golden copy; if the change is intended run tools/regen-golden and "
+                        "review the diff:\n%s" % (f, "\n".join(list(diff)[:80])))
+
+
+def test_render_is_byte_stable(tmp_path):
+    a = render(SMALL, str(tmp_path / "a"))
+    b = render(SMALL, str(tmp_path / "b"))
+    names = listing(a)
+    assert names == listing(b)
+    match, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
+    assert (mismatch, errors) == ([], [])
+
+
+def test_rerender_writes_nothing(tmp_path):
+    out = render(SMALL, str(tmp_path / "g"))
+    for f in listing(out):
+        os.utime(os.path.join(out, f), (OLD, OLD))
+    render(SMALL, out)
+    for f in listing(out):
+        assert os.stat(os.path.join(out, f)).st_mtime == OLD, "%s was rewritten with the same text" % f
+    assert not [f for f in listing(out) if f.endswith(".tmp")]
+
+
+def test_rerender_rewrites_only_the_damaged_file(tmp_path):
+    out = render(SMALL, str(tmp_path / "g"))
+    for f in listing(out):
+        os.utime(os.path.join(out, f), (OLD, OLD))
+    victim = os.path.join(out, "group_body.c")
+    with open(victim, "a") as f:
+        f.write("/* edited by hand */\n")
+    os.utime(victim, (OLD, OLD))
+    render(SMALL, out)
+    with open(victim) as f:
+        assert "edited by hand" not in f.read()
+    assert os.stat(victim).st_mtime != OLD
+    for f in listing(out):
+        if f != "group_body.c":
+            assert os.stat(os.path.join(out, f)).st_mtime == OLD, "%s was rewritten" % f
+
+
+def test_outputs_lists_what_render_writes(tmp_path):
+    r = gen("outputs", SMALL)
+    assert r.returncode == 0, r.stderr
+    out = render(SMALL, str(tmp_path / "g"))
+    assert sorted(r.stdout.split()) == listing(out)
+
+
+def test_stamp_and_failed_render_writes_nothing(tmp_path):
+    out = tmp_path / "g"
+    stamp = tmp_path / "render.stamp"
+    r = gen("render", SMALL, "-o", str(out), "--stamp", str(stamp), "--no-warnings")
+    assert (r.returncode, r.stderr) == (0, "")
+    assert stamp.read_text().strip()
+    bad = os.path.join(ROOT, "tests", "gen", "bad", "every_zero.yaml")
+    out2, stamp2 = tmp_path / "h", tmp_path / "h.stamp"
+    r = gen("render", bad, "-o", str(out2), "--stamp", str(stamp2))
+    assert r.returncode == 1
+    assert not out2.exists() and not stamp2.exists()

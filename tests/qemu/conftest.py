@@ -53,10 +53,15 @@ class Boot:
     def lines(self):
         return self.text().split("\n")
 
+    def summary(self):
+        """For failure messages: our own lines (anywhere) and the end of the log."""
+        ours = [l for l in self.lines() if "anima" in l or "BdsDxe" in l]
+        return "\n".join(ours[-40:]) + "\n--- last lines ---\n" + self.text()[-1500:]
+
     def after_ebs(self):
         """The raw bytes COM1 received after ExitBootServices (nothing of the firmware's is in there)."""
         i = self.out.find(EXITED)
-        assert i >= 0, "no '# anima: boot services exited' line in:\n" + self.text()[-3000:]
+        assert i >= 0, "no '# anima: boot services exited' line in:\n" + self.summary()
         return self.out[i + len(EXITED):]
 
 
@@ -107,7 +112,7 @@ class Session:
             r = self._read(until)
             if not r:
                 raise AssertionError("no %r within %ss; output so far:\n%s" % (
-                    pattern, timeout, Boot(0, self.out, 0).text()[-3000:]))
+                    pattern, timeout, Boot(0, self.out, 0).summary()))
 
     def send(self, data):
         self.proc.stdin.write(data)

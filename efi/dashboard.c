@@ -17,7 +17,8 @@
  * carry no ranges. */
 #include "dashboard.h"
 
-#define RATE_DIV 4          /* redraws per wall second at most */
+#define RATE_PACED 4        /* redraws per wall second at most, paced */
+#define RATE_MAX 2          /* ... and at --speed max, where every redraw takes ticks from the run */
 #define NOCLOCK_EVERY 3600  /* without a clock: redraw every simulated hour */
 #define MAXCOLS 2048        /* strip chart columns (the widest screen is 1920) */
 #define HYPNO_MIN 2880      /* hypnogram: 48 h of one-minute samples */
@@ -104,7 +105,8 @@ static struct {
 
 	/* Events: the '#' lines of the trace, and what the dashboard notices itself. */
 	char ev[NEVENTS][EVENT_LEN];
-	uint32_t ev_head, ev_count;
+	uint32_t ev_head, ev_count, ev_version, ev_drawn;
+	int drawn_once;
 	char line[EVENT_LEN];
 	size_t line_n;
 	int at_bol, capturing;
@@ -112,7 +114,7 @@ static struct {
 
 	/* Redraw pacing and the measured rate. */
 	uint64_t hz, last_draw_time, last_draw_tick, polls, check_every, last_check;
-	uint64_t tps, draw_cost, pixels;
+	uint64_t tps, draw_cost, pixels, draw_total, start_time;
 	uint64_t tick;
 } D;
 
@@ -233,6 +235,7 @@ static void event(const char *text)
 	str_add(e, EVENT_LEN, "  ");
 	str_add(e, EVENT_LEN, text);
 	D.ev_head = (D.ev_head + 1) % NEVENTS;
+	D.ev_version++;
 	if (D.ev_count < NEVENTS)
 		D.ev_count++;
 }
@@ -275,9 +278,10 @@ static void comment(char *l)
 	event(p);
 }
 
-static void tee_write(void *ctx, const char *bytes, size_t n)
+void dashboard_comments(const char *bytes, size_t n)
 {
-	D.inner.write(ctx, bytes, n);
+	if (!D.on)
+		return;
 	for (size_t i = 0; i < n; i++) {
 		char c = bytes[i];
 		if (D.at_bol && c == '#') {
@@ -301,6 +305,12 @@ static void tee_write(void *ctx, const char *bytes, size_t n)
 		draw();
 		D.ended = 0;
 	}
+}
+
+static void tee_write(void *ctx, const char *bytes, size_t n)
+{
+	D.inner.write(ctx, bytes, n);
+	dashboard_comments(bytes, n);
 }
 
 /* ---- sampling ---- */
@@ -411,7 +421,11 @@ static void draw_header(void)
 		str_add_u64(t, sizeof t, D.tps);
 		str_add(t, sizeof t, " ticks/s  draw ");
 		str_add_u64(t, sizeof t, D.draw_cost);
-		str_add(t, sizeof t, " ms");
+		str_add(t, sizeof t, " ms, ");
+		/* The share of wall time spent drawing: what the screen costs the run, whatever the host load. */
+		uint64_t all = timer_now() - D.start_time;
+		str_add_u64(t, sizeof t, all ? D.draw_total * 100 / all : 0);
+		str_add(t, sizeof t, "% of the time");
 		int w = (int)str_len(t) * D.fw;
 		if (D.W - D.fw - w > x + D.fw)
 			fb_text(D.W - D.fw - w, (D.hdr_h - D.fh) / 2, t, C_DIM, FB_CLEAR);
@@ -580,8 +594,10 @@ static void draw_tiles(void)
 	char t[96] = "subsystems (";
 	str_add_u64(t, sizeof t, D.nsub);
 	str_add(t, sizeof t, "): activity since the last redraw");
-	fb_fill(D.rx, D.hdr_h, D.rw, D.tile_y - D.hdr_h, C_BG);
-	fb_text(D.rx, D.tile_y - D.fh - 2, t, C_DIM, FB_CLEAR);
+	if (!D.drawn_once) {
+		fb_fill(D.rx, D.hdr_h, D.rw, D.tile_y - D.hdr_h, C_BG);
+		fb_text(D.rx, D.tile_y - D.fh - 2, t, C_DIM, FB_CLEAR);
+	}
 	for (uint32_t s = 0; s < D.nsub; s++) {
 		int x = D.rx + (int)(s % (uint32_t)D.tile_cols) * D.tile_w, y = D.tile_y + (int)(s / (uint32_t)D.tile_cols) * D.tile_h;
 		uint32_t bg = heat(D.sub_act[s]);
@@ -599,6 +615,10 @@ static void draw_events(void)
 	int y = D.ev_y;
 	int chars = (D.rw - D.fw) / D.fw;
 
+	/* The pane is large and mostly still: drawn only when there is something new. */
+	if (D.drawn_once && D.ev_drawn == D.ev_version)
+		return;
+	D.ev_drawn = D.ev_version;
 	fb_fill(D.rx, y, D.rw, D.H - y, C_BG);
 	fb_text(D.rx, y, "events (newest first)", C_DIM, FB_CLEAR);
 	y += D.fh + 4;
@@ -647,10 +667,20 @@ static void draw(void)
 	draw_hypnogram();
 	draw_tiles();
 	draw_events();
-	fb_fill(D.lx + D.lw, D.hdr_h, D.rx - D.lx - D.lw, D.H - D.hdr_h, C_BG);
+	if (!D.drawn_once) {
+		fb_fill(D.lx + D.lw, D.hdr_h, D.rx - D.lx - D.lw, D.H - D.hdr_h, C_BG);
+		fb_fill(D.rx + D.rw, D.hdr_h, D.W - D.rx - D.rw, D.H - D.hdr_h, C_BG);
+		fb_fill(D.lx, D.hdr_h, D.lw, D.chart_y - D.hdr_h, C_BG);
+		fb_fill(D.lx, D.hyp_y - 4, D.lw, 4, C_BG);
+		fb_fill(D.lx, D.hyp_y + D.hyp_h, D.lw, D.H - D.hyp_y - D.hyp_h, C_BG);
+		D.drawn_once = 1;
+	}
 	D.pixels += fb_flush();
-	if (D.hz)
-		D.draw_cost = (timer_now() - t0) * 1000 / D.hz;
+	if (D.hz) {
+		uint64_t dt = timer_now() - t0;
+		D.draw_cost = dt * 1000 / D.hz;
+		D.draw_total += dt;
+	}
 }
 
 /* ---- the hooks ---- */
@@ -677,7 +707,7 @@ static int dash_poll(void *ctx, uint64_t tick, uint32_t *id, int32_t *value)
 			D.check_every *= 2;
 		else if (since > D.hz / 64 && D.check_every > 1)
 			D.check_every /= 2;
-		if (now - D.last_draw_time >= D.hz / RATE_DIV) {
+		if (now - D.last_draw_time >= D.hz / (D.speed ? RATE_PACED : RATE_MAX)) {
 			uint64_t dt = now - D.last_draw_time;
 			D.tps = (tick - D.last_draw_tick) * D.hz / (dt ? dt : 1);
 			D.last_draw_time = now;
@@ -819,7 +849,7 @@ void dashboard_attach(struct anima_platform *p)
 	D.inner = *p;
 	D.hz = timer_hz();
 	D.check_every = 1;
-	D.last_check = D.last_draw_time = D.hz ? timer_now() : 0;
+	D.last_check = D.last_draw_time = D.start_time = D.hz ? timer_now() : 0;
 	D.last_draw_tick = D.tick;
 	D.last_sample_tick = UINT64_MAX;
 	sample(D.tick);

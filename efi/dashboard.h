@@ -46,6 +46,9 @@ void dashboard_init(EFI_SYSTEM_TABLE *st, const struct anima_sim *sim, const str
 /* After the platform is set up: wraps its write (events are tee'd from the '#' lines) and poll (sampling,
  * redraws at a bounded rate). Does nothing without a screen. */
 void dashboard_attach(struct anima_platform *p);
+/* Bytes written to COM1 outside the platform's write hook (live.c's acknowledgements: speed=, paused):
+ * their '#' lines update the header and the events. Whole lines only. */
+void dashboard_comments(const char *bytes, size_t n);
 /* A line in red across the top of the screen, drawn and shown at once (a panic, a fatal message). */
 void dashboard_message(const char *line);
 

@@ -13,12 +13,42 @@ extern const uint8_t anima_font_glyphs[];
 
 static struct gop_info G;
 static uint32_t *back, *shown;   /* width * height each */
-static uint8_t *dirty;           /* one flag per row: drawn into since the last flush */
+/* Per row, the columns drawn into since the last flush: [x0, x1), empty when x0 >= x1. Only these are
+ * compared, so a redraw of one panel costs nothing elsewhere on its rows. */
+static uint16_t *dirty0, *dirty1;
 static int ready;
 
 static uint64_t pages(uint64_t bytes)
 {
 	return (bytes + 4095) / 4096;
+}
+
+static void touch(int y, int x0, int x1)
+{
+	if (dirty0[y] >= dirty1[y]) {
+		dirty0[y] = (uint16_t)x0;
+		dirty1[y] = (uint16_t)x1;
+		return;
+	}
+	if (x0 < dirty0[y])
+		dirty0[y] = (uint16_t)x0;
+	if (x1 > dirty1[y])
+		dirty1[y] = (uint16_t)x1;
+}
+
+/* Under QEMU's TCG every guest memory access is a software TLB lookup: two pixels per access halve the
+ * cost of filling, comparing and copying. */
+static void fill_row(uint32_t *p, int n, uint32_t rgb)
+{
+	if (n > 0 && ((uintptr_t)p & 7)) {
+		*p++ = rgb;
+		n--;
+	}
+	uint64_t two = (uint64_t)rgb << 32 | rgb, *q = (uint64_t *)p;
+	for (int i = 0; i < n / 2; i++)
+		q[i] = two;
+	if (n & 1)
+		p[n - 1] = rgb;
 }
 
 int fb_init(EFI_SYSTEM_TABLE *st, const struct gop_info *g, char *why, size_t whylen)
@@ -27,7 +57,11 @@ int fb_init(EFI_SYSTEM_TABLE *st, const struct gop_info *g, char *why, size_t wh
 	EFI_PHYSICAL_ADDRESS a = 0;
 
 	why[0] = 0;
-	if (st->BootServices->AllocatePages(AllocateAnyPages, EfiLoaderData, pages(px * 8 + g->height), &a) !=
+	if (g->width > 65535 || g->height > 65535) {
+		str_add(why, whylen, "screen too large");
+		return -1;
+	}
+	if (st->BootServices->AllocatePages(AllocateAnyPages, EfiLoaderData, pages(px * 8 + g->height * 4ull), &a) !=
 	    EFI_SUCCESS) {
 		str_add(why, whylen, "no memory for the screen's back buffer");
 		return -1;
@@ -35,13 +69,15 @@ int fb_init(EFI_SYSTEM_TABLE *st, const struct gop_info *g, char *why, size_t wh
 	G = *g;
 	back = (uint32_t *)(uintptr_t)a;
 	shown = back + px;
-	dirty = (uint8_t *)(shown + px);
-	for (uint64_t i = 0; i < px; i++) {
-		back[i] = 0;
-		shown[i] = 0xFFFFFFFFu; /* never a back-buffer colour: the first flush writes every pixel */
+	dirty0 = (uint16_t *)(shown + px);
+	dirty1 = dirty0 + g->height;
+	fill_row(back, (int)px, 0);
+	/* Never a back-buffer colour (those have a zero top byte): the first flush writes every pixel. */
+	fill_row(shown, (int)px, 0xFFFFFFFFu);
+	for (uint32_t y = 0; y < g->height; y++) {
+		dirty0[y] = 0;
+		dirty1[y] = (uint16_t)g->width;
 	}
-	for (uint32_t y = 0; y < g->height; y++)
-		dirty[y] = 1;
 	ready = 1;
 	return 0;
 }
@@ -89,10 +125,8 @@ void fb_fill(int x, int y, int w, int h, uint32_t rgb)
 	if (!clip(&x, &y, &w, &h))
 		return;
 	for (int r = y; r < y + h; r++) {
-		uint32_t *p = back + (uint64_t)r * G.width + x;
-		for (int i = 0; i < w; i++)
-			p[i] = rgb;
-		dirty[r] = 1;
+		fill_row(back + (uint64_t)r * G.width + x, w, rgb);
+		touch(r, x, x + w);
 	}
 }
 
@@ -101,7 +135,7 @@ void fb_pixel(int x, int y, uint32_t rgb)
 	if (!ready || x < 0 || y < 0 || x >= (int)G.width || y >= (int)G.height)
 		return;
 	back[(uint64_t)y * G.width + x] = rgb;
-	dirty[y] = 1;
+	touch(y, x, x + 1);
 }
 
 int fb_text_n(int x, int y, const char *s, size_t n, uint32_t fg, uint32_t bg)
@@ -113,7 +147,7 @@ int fb_text_n(int x, int y, const char *s, size_t n, uint32_t fg, uint32_t bg)
 		if (c < 32 || c > 126)
 			c = '?';
 		const uint8_t *gl = anima_font_glyphs + (c - 32) * fh * rb;
-		if (!ready || x >= (int)G.width)
+		if (!ready || x >= (int)G.width || x + (int)fw <= 0)
 			continue;
 		for (uint32_t r = 0; r < fh; r++) {
 			int py = y + (int)r;
@@ -129,7 +163,7 @@ int fb_text_n(int x, int y, const char *s, size_t n, uint32_t fg, uint32_t bg)
 				else if (bg != FB_CLEAR)
 					p[px] = bg;
 			}
-			dirty[py] = 1;
+			touch(py, x < 0 ? 0 : x, x + (int)fw > (int)G.width ? (int)G.width : x + (int)fw);
 		}
 	}
 	return x;
@@ -149,24 +183,38 @@ static uint32_t convert(uint32_t rgb)
 	return v;
 }
 
+/* Writes back[y][x0..x1) to the framebuffer and to `shown`. x0 is even. */
 static void put_span(uint32_t y, uint32_t x0, uint32_t x1)
 {
 	const uint32_t *src = back + (uint64_t)y * G.width;
+	uint32_t *sh = shown + (uint64_t)y * G.width;
 	uint8_t *row = (uint8_t *)(uintptr_t)G.base + ((uint64_t)y * G.stride) * G.bytes;
 
-	if (G.bytes == 4) {
-		volatile uint32_t *d = (volatile uint32_t *)row;
-		if (G.shift[0] == 16 && G.bits[0] == 8 && G.shift[1] == 8 && G.shift[2] == 0) {
-			for (uint32_t x = x0; x <= x1; x++) /* BGR: the back buffer's own layout */
-				d[x] = src[x];
-		} else {
-			for (uint32_t x = x0; x <= x1; x++)
-				d[x] = convert(src[x]);
+	if (G.bytes == 4 && G.shift[0] == 16 && G.bits[0] == 8 && G.shift[1] == 8 && G.shift[2] == 0 &&
+	    !(((uintptr_t)row | (uintptr_t)src) & 7)) {
+		/* BGR, the back buffer's own layout: a copy, two pixels at a time. */
+		volatile uint64_t *d = (volatile uint64_t *)(row + 4ull * x0);
+		const uint64_t *s = (const uint64_t *)(src + x0);
+		uint64_t *m = (uint64_t *)(sh + x0);
+		uint32_t n = (x1 - x0) / 2;
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t v = s[i];
+			d[i] = v;
+			m[i] = v;
+		}
+		if ((x1 - x0) & 1) {
+			((volatile uint32_t *)row)[x1 - 1] = src[x1 - 1];
+			sh[x1 - 1] = src[x1 - 1];
 		}
 		return;
 	}
-	for (uint32_t x = x0; x <= x1; x++) {
+	for (uint32_t x = x0; x < x1; x++) {
 		uint32_t v = convert(src[x]);
+		sh[x] = src[x];
+		if (G.bytes == 4) {
+			((volatile uint32_t *)row)[x] = v;
+			continue;
+		}
 		volatile uint8_t *d = row + (uint64_t)x * G.bytes;
 		for (uint32_t b = 0; b < G.bytes; b++)
 			d[b] = (uint8_t)(v >> (8 * b));
@@ -180,20 +228,35 @@ uint64_t fb_flush(void)
 	if (!ready)
 		return 0;
 	for (uint32_t y = 0; y < G.height; y++) {
-		if (!dirty[y])
+		if (dirty0[y] >= dirty1[y])
 			continue;
-		dirty[y] = 0;
-		uint32_t *b = back + (uint64_t)y * G.width, *s = shown + (uint64_t)y * G.width;
-		uint32_t x0 = 0, x1 = G.width;
-		while (x0 < G.width && b[x0] == s[x0])
-			x0++;
-		if (x0 == G.width)
-			continue;
-		while (x1 > x0 && b[x1 - 1] == s[x1 - 1])
-			x1--;
-		put_span(y, x0, x1 - 1);
-		for (uint32_t x = x0; x < x1; x++)
-			s[x] = b[x];
+		/* Compare in pairs of pixels from an even column; the rows start 8-byte aligned (pages, even
+		 * widths) or are compared one pixel at a time. */
+		uint32_t x0 = dirty0[y] & ~1u, x1 = dirty1[y];
+		dirty0[y] = dirty1[y] = 0;
+		const uint32_t *b = back + (uint64_t)y * G.width, *s = shown + (uint64_t)y * G.width;
+		if (!(G.width & 1)) {
+			const uint64_t *b2 = (const uint64_t *)b, *s2 = (const uint64_t *)s;
+			uint32_t e = (x1 + 1) / 2;
+			uint32_t i = x0 / 2;
+			while (i < e && b2[i] == s2[i])
+				i++;
+			if (i == e)
+				continue;
+			while (e > i && b2[e - 1] == s2[e - 1])
+				e--;
+			x0 = 2 * i;
+			x1 = 2 * e;
+		} else {
+			while (x0 < x1 && b[x0] == s[x0])
+				x0++;
+			if (x0 == x1)
+				continue;
+			while (x1 > x0 && b[x1 - 1] == s[x1 - 1])
+				x1--;
+			x0 &= ~1u;
+		}
+		put_span(y, x0, x1);
 		written += x1 - x0;
 	}
 	return written;

@@ -136,6 +136,6 @@ int gop_init(EFI_SYSTEM_TABLE *st, struct gop_info *g, char *why, size_t whylen)
 		}
 		bs->FreePool(handles);
 	}
-	str_add(why, whylen, found ? "no graphics mode with a usable framebuffer" : "no graphics output (GOP)");
+	str_add(why, whylen, found ? "no GOP mode with a framebuffer" : "no GOP");
 	return -1;
 }

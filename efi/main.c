@@ -14,6 +14,7 @@
  *      the keyboard and COM1, then power off.
  */
 #include "anima_efi.h"
+#include "dashboard.h"
 
 #define FIXED_SEED 1 /* no entropy source: the hosted default, so anima-sim reproduces the run */
 
@@ -102,6 +103,9 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	if (!timer_hz() && opts.speed)
 		say("# anima: no clock found: --speed is ignored, running at max");
 
+	/* The screen, if any: its mode and buffers are set up while the firmware can still do it. */
+	dashboard_init(st, &sim, &opts);
+
 	/* 5. Leave boot services. */
 	s = exit_boot_services(image, st, &tried);
 	if (EFI_ERROR(s)) {
@@ -119,6 +123,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	/* 6. Exceptions, the run, power off. */
 	trap_init();
 	live_init(&platform, &opts, &sim);
+	dashboard_attach(&platform);
 	anima_run(&sim, &opts, &platform, 1);
 	if (opts.persist)
 		persist_save(&sim);

@@ -2,7 +2,7 @@
 import re
 import subprocess
 
-from conftest import boot, rows
+from anima_qemu import boot, rows
 
 RUN = ["--seed", "7", "--ticks", "7200", "--every", "60"]
 

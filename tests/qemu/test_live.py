@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import Session, boot, rows
+from anima_qemu import Session, boot, rows
 
 RUN = ["--seed", "7", "--ticks", "3600", "--every", "60"]
 

@@ -1,0 +1,113 @@
+"""Helpers of the QEMU tests: booting through tools/qemu-boot and reading a COM1 log.
+
+A module of its own (not conftest) so that test files can import it by a name no other suite uses.
+"""
+import os
+import re
+import subprocess
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+QEMU_BOOT = os.path.join(REPO, "tools", "qemu-boot")
+EXITED = b"# anima: boot services exited\n"
+
+
+class Boot:
+    def __init__(self, rc, out, seconds):
+        self.rc, self.out, self.seconds = rc, out, seconds
+
+    def text(self):
+        """The whole log as text, firmware escape sequences and CRs removed (for searching only)."""
+        t = re.sub(rb"\x1b\[[0-9;=?]*[A-Za-z]", b"", self.out).replace(b"\r", b"")
+        return t.decode("latin-1")
+
+    def lines(self):
+        return self.text().split("\n")
+
+    def summary(self):
+        """For failure messages: our own lines (anywhere) and the end of the log."""
+        ours = [l for l in self.lines() if "anima" in l or "BdsDxe" in l]
+        return "\n".join(ours[-40:]) + "\n--- last lines ---\n" + self.text()[-1500:]
+
+    def after_ebs(self):
+        """The raw bytes COM1 received after ExitBootServices (nothing of the firmware's is in there)."""
+        i = self.out.find(EXITED)
+        assert i >= 0, "no '# anima: boot services exited' line in:\n" + self.summary()
+        return self.out[i + len(EXITED):]
+
+
+def boot(*args, timeout=60, stdin=None):
+    """Runs tools/qemu-boot with a time limit; returns its exit status and the raw stdout bytes."""
+    start = time.monotonic()
+    p = subprocess.run([QEMU_BOOT, "--timeout", str(timeout)] + list(args), stdin=stdin or subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout + 30)
+    return Boot(p.returncode, p.stdout, time.monotonic() - start)
+
+
+def rows(data):
+    """Trace rows (non-comment lines) of raw bytes, byte for byte, without the line ends."""
+    return [l for l in data.split(b"\n") if l and not l.startswith(b"#")]
+
+
+class Session:
+    """A running tools/qemu-boot: read COM1 as it comes (with timestamps), write to COM1, wait for the end."""
+
+    def __init__(self, *args, timeout=60):
+        self.start = time.monotonic()
+        self.out = b""
+        self.proc = subprocess.Popen([QEMU_BOOT, "--timeout", str(timeout)] + list(args), stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.deadline = self.start + timeout + 10
+
+    def _read(self, until):
+        import select
+        left = until - time.monotonic()
+        if left <= 0:
+            return False
+        ready, _, _ = select.select([self.proc.stdout], [], [], min(left, 0.5))
+        if ready:
+            data = os.read(self.proc.stdout.fileno(), 65536)
+            if not data:
+                return None
+            self.out += data
+        return True
+
+    def expect(self, pattern, timeout=30):
+        """Waits for a regex (bytes) in the output after `pos`; returns (match, seconds since start)."""
+        rx = re.compile(pattern)
+        until = min(time.monotonic() + timeout, self.deadline)
+        while True:
+            m = rx.search(self.out)
+            if m:
+                return m, time.monotonic() - self.start
+            r = self._read(until)
+            if not r:
+                raise AssertionError("no %r within %ss; output so far:\n%s" % (
+                    pattern, timeout, Boot(0, self.out, 0).summary()))
+
+    def send(self, data):
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
+    def wait(self, timeout=30):
+        """Reads to the end; returns QEMU's exit status."""
+        until = time.monotonic() + timeout
+        while self._read(until):
+            pass
+        try:
+            return self.proc.wait(timeout=max(0.1, until - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.close()
+            raise AssertionError("QEMU still running after %ss:\n%s" % (timeout, Boot(0, self.out, 0).text()[-2000:]))
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def boot(self):
+        return Boot(self.proc.returncode, self.out, time.monotonic() - self.start)

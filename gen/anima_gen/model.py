@@ -137,6 +137,7 @@ class Builder:
         self.src = src
         self.diag = diag
         self.cat = Catalogue()
+        self.sub_by_name = {}
 
     # --- small checking helpers --------------------------------------------------------------------------
     def err(self, pos, msg):
@@ -321,10 +322,11 @@ class Builder:
         if name:
             if name in RESERVED:
                 self.err(s.pos, "subsystem name '%s' is reserved" % name)
-            for other in self.cat.subsystems:
-                if other.name == name:
-                    self.err(s.pos, "subsystem '%s' is defined twice (first at line %d)" % (name, other.pos.line))
-                    break
+            other = self.sub_by_name.get(name)
+            if other is not None:
+                self.err(s.pos, "subsystem '%s' is defined twice (first at line %d)" % (name, other.pos.line))
+            else:
+                self.sub_by_name[name] = s
         if m.get("doc") is not None:
             s.doc = self.want_str(m.get("doc"), "'doc'") or ""
         if m.get("every") is not None:

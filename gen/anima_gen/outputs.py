@@ -13,7 +13,7 @@ def list_outputs(path):
     try:
         import yaml
         with open(path, "rb") as f:
-            data = yaml.safe_load(f.read().decode("utf-8"))
+            data = yaml.load(f.read().decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         sizes = []
         for g in data.get("groups") or []:
             name = g.get("name")

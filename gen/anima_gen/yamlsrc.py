@@ -7,7 +7,7 @@ import yaml
 
 from .diag import Fatal, Pos
 
-MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a 33,000-subsystem catalogue is ~26 MB
 MAX_NODES = 2_000_000  # after alias expansion: a guard against alias bombs
 
 _INT = "tag:yaml.org,2002:int"

@@ -87,7 +87,7 @@ static struct {
 	uint64_t sample_every;
 	int32_t ring[NCHARTS][MAXSERIES][MAXCOLS];
 	uint8_t night[MAXCOLS];
-	uint64_t last_sample_tick;
+	uint64_t last_sample_tick, next_sample, next_minute;
 	uint32_t head, count;
 
 	/* Hypnogram: one sample a minute; bits 0-2 stage, bit 3 night. */
@@ -688,11 +688,18 @@ static void draw(void)
 static int dash_poll(void *ctx, uint64_t tick, uint32_t *id, int32_t *value)
 {
 	D.tick = tick;
-	if (tick % D.sample_every == 0 && tick != D.last_sample_tick)
-		sample(tick);
-	if (tick % 60 == 0) {
-		sample_hypno();
-		watch();
+	/* One comparison per tick; a division (slow under TCG) only when a sample is due. */
+	if (tick >= D.next_sample) {
+		if (tick % D.sample_every == 0 && tick != D.last_sample_tick)
+			sample(tick);
+		D.next_sample = tick - tick % D.sample_every + D.sample_every;
+	}
+	if (tick >= D.next_minute) {
+		if (tick % 60 == 0) {
+			sample_hypno();
+			watch();
+		}
+		D.next_minute = tick - tick % 60 + 60;
 	}
 	if (!D.hz) {
 		if (tick % NOCLOCK_EVERY == 0)

@@ -115,12 +115,14 @@ def shot(efi, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dashboard")
     sock, ppm = str(tmp / "qmp.sock"), str(tmp / "screen.ppm")
     cfg = "--seed 7 --speed max --every 3600 --stimulus 60:meal=500"
-    s = Session("--efi", efi, "--cfg", cfg, "--qmp", sock, "--", "-vga", "std", timeout=55)
+    s = Session("--efi", efi, "--cfg", cfg, "--qmp", sock, "--", "-vga", "std", timeout=60)
     try:
         m, _ = s.expect(rb"# anima: screen ([^\n]*)\n", timeout=40)
         s.expect(rb"boot services exited\n", timeout=20)
-        # The first tiles and charts are there at once; a few seconds give the charts a night or more.
-        s.expect(rb"\n(8640|12960)0,", timeout=30)
+        # Three simulated days give the charts and the hypnogram two nights; the redraws come at most twice a
+        # wall second at max speed, so wait for a few of them after that.
+        s.expect(rb"\n259200,", timeout=30)
+        time.sleep(2)
         qmp(sock, {"execute": "screendump", "arguments": {"filename": ppm}})
         header = s.out
     finally:

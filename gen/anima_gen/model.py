@@ -386,8 +386,8 @@ class Builder:
             if seq is not None:
                 names = []
                 for item in seq.items:
-                    n = self.want_name(item, "enum value")
-                    if n in names:
+                    n = self.want_name(item, "enum value")  # None when invalid (reported): keeps its place
+                    if n is not None and n in names:
                         self.err(item.pos, "enum value '%s' is listed twice" % n)
                     names.append(n)
                 if len(names) > MAX_ENUM or not names:
@@ -459,6 +459,8 @@ class Builder:
                     names[it.name] = (kind, it)
             for v in s.vars:
                 for idx, ev in enumerate(v.values or []):
+                    if ev is None:  # an invalid enum value name, already reported
+                        continue
                     hit = names.get(ev)
                     if hit is not None and hit[0] == "enum" and hit[1][0] is v:
                         continue  # listed twice: reported where the values are read

@@ -39,6 +39,28 @@ static inline int64_t anima_approach(int64_t x, int64_t target, int64_t k)
 	return x + q;
 }
 
+/* A function sampled at 2^shift spacing from lo (docs/catalogue.md): the shared form of the per-subsystem
+ * table helpers, for step functions that serve many subsystems. */
+struct anima_table {
+	int64_t lo, hi;
+	uint32_t shift, n;
+	const int32_t *T;
+};
+
+static inline int64_t anima_table_eval(int64_t x, const struct anima_table *t)
+{
+	if (x < t->lo)
+		x = t->lo;
+	if (x > t->hi)
+		x = t->hi;
+	int64_t u = x - t->lo;
+	int64_t i = u >> t->shift;
+	if (i >= (int64_t)t->n)
+		return t->T[t->n];
+	int64_t f = u - (i << t->shift);
+	return t->T[i] + ((int64_t)t->T[i + 1] - t->T[i]) * f / ((int64_t)1 << t->shift);
+}
+
 /* Counter-based generator: the same (seed, tick, subsystem, call site) always gives the same bits, so noise
  * needs no state of its own and does not depend on the order subsystems are stepped in. */
 static inline uint64_t anima_mix64(uint64_t z)

@@ -49,9 +49,9 @@ def clamp_code(x, rx, lo, rlo, hi, rhi):
     return pick_min(code, rng, hi, rhi)[0]
 
 
-def clamp_store(code, e, lo, hi):
+def clamp_store(code, e, lo, hi, k=lit):
     """A rule's or handler's value saturated to its variable's declared range [lo, hi]."""
-    return clamp_code(code, (e.lo, e.hi), lit(lo), (lo, lo), lit(hi), (hi, hi))
+    return clamp_code(code, (e.lo, e.hi), k(lo), (lo, lo), k(hi), (hi, hi))
 
 
 def divide(op, a, ea, b, eb):
@@ -70,12 +70,59 @@ def divide(op, a, ea, b, eb):
 class Emitter:
     """Emits the C for one subsystem; collects the tables and curves its expressions need."""
 
-    def __init__(self, sub, prefix):
+    def __init__(self, sub, prefix, shared_tables=None):
         self.sub = sub
         self.in_handler = False  # a handler at tick T reads delayed inputs as of T-d, rules at t as of t-1-d
         self.prefix = prefix
         self.helpers = []  # C source of static inline helper functions
         self.tables = {}
+        # Shape mode (shared_tables given): every number that differs between subsystems of the same form
+        # becomes a placeholder, and locals are named by position, so that the text is the form itself.
+        self.shape = shared_tables is not None
+        self.shared_tables = shared_tables
+        self.vals = []
+        self.memo = {}
+        self.shareable = True
+        self.table_positions = []  # placeholders holding a table index (local until shapes are decided)
+
+    def k(self, value, key=None):
+        """A constant of this subsystem: a literal, or in shape mode a placeholder for it."""
+        if not self.shape or not -(1 << 31) <= value < (1 << 31):
+            return lit(value)
+        if key is not None and key in self.memo:
+            return self.memo[key]
+        self.vals.append(value)
+        token = "\x01%d\x02" % (len(self.vals) - 1)
+        if key is not None:
+            self.memo[key] = token
+        return token
+
+    def local(self, kind, it, items):
+        if self.shape:
+            return "%s%d" % (kind, items.index(it))
+        return "%s_%s" % (kind, it.name)
+
+    def vname(self, v):
+        return self.local("v", v, self.sub.vars)
+
+    def pname(self, p):
+        return self.local("p", p, self.sub.params)
+
+    def iname(self, i):
+        return self.local("i", i, self.sub.inputs)
+
+    def var_slot(self, v):
+        return self.k(v.slot, ("var", v.slot))
+
+    def param_index(self, p):
+        return self.k(p.index, ("param", p.index))
+
+    def shared_table(self, t):
+        key = t.key()
+        if key not in self.shared_tables:
+            self.shared_tables[key] = (len(self.shared_tables), t)
+        self.table_positions.append(len(self.vals))
+        return "&anima_gen_tables[%s]" % self.k(self.shared_tables[key][0])
 
     def helper_for_table(self, t, xlo, xhi):
         """A table lookup for arguments in [xlo, xhi]: guards only for what that range can reach."""
@@ -125,15 +172,15 @@ class Emitter:
     def c(self, e, x=None):
         k = e.kind
         if k == "num":
-            return lit(e.value)
+            return self.k(e.value)
         if k == "name":
             kind, it = e.ref
             if kind == "var":
-                return "v_%s" % it.name
+                return self.vname(it)
             if kind == "param":
-                return "p_%s" % it.name
+                return self.pname(it)
             if kind == "input":
-                return "i_%s" % it.name
+                return self.iname(it)
             if kind == "builtin":
                 return "c->%s" % it
             if kind == "stimulus":
@@ -141,7 +188,7 @@ class Emitter:
             if kind == "x":
                 return x
             if kind == "num":
-                return lit(it)
+                return self.k(it)
             raise AssertionError(kind)
         args = [arg for arg in e.args if arg.kind != "list"]
         a = [self.c(arg, x) for arg in args]
@@ -169,34 +216,40 @@ class Emitter:
         if f == "select":
             return "(%s ? %s : %s)" % tuple(a)
         if f == "approach":
-            return "anima_approach(%s, %s, %d)" % (a[0], a[1], e.info["k"])
+            return "anima_approach(%s, %s, %s)" % (a[0], a[1], self.k(e.info["k"]))
         if f == "decay":
-            return "anima_approach(%s, 0, %d)" % (a[0], e.info["k"])
+            return "anima_approach(%s, 0, %s)" % (a[0], self.k(e.info["k"]))
         if f == "curve":
+            self.shareable = False  # a curve's points stay in its own helper
             return "%s(%s)" % (self.helper_for_curve(e.info["points"]), a[0])
         if f in ("hill", "sigmoid"):
+            if self.shape:
+                return "anima_table_eval(%s, %s)" % (a[0], self.shared_table(e.info["table"]))
             return "%s(%s)" % (self.helper_for_table(e.info["table"], args[0].lo, args[0].hi), a[0])
         if f in ("sine", "cosine"):
             per = e.info["period"]
             xa = e.args[0]
+            kp = self.k(per)
             if xa.lo >= 0:
-                arg = divide("%", a[0], xa, lit(per), e.args[1])
+                arg = divide("%", a[0], xa, kp, e.args[1])
             else:
-                arg = "(%s %% %s + %s) %% %s" % (a[0], lit(per), lit(per), lit(per))
+                arg = "(%s %% %s + %s) %% %s" % (a[0], kp, kp, kp)
+            if self.shape:
+                return "anima_table_eval(%s, %s)" % (arg, self.shared_table(e.info["table"]))
             return "%s(%s)" % (self.helper_for_table(e.info["table"], 0, per - 1), arg)
         if f == "noise":
-            return "anima_noise(c, %d, %d, %s)" % (self.sub.index, e.info["site"], a[0])
+            return "anima_noise(c, %s, %d, %s)" % (self.k(self.sub.index, ("sid",)), e.info["site"], a[0])
         if f == "chance":
-            return "anima_chance(c, %d, %d, %s)" % (self.sub.index, e.info["site"], a[0])
+            return "anima_chance(c, %s, %d, %s)" % (self.k(self.sub.index, ("sid",)), e.info["site"], a[0])
         raise AssertionError(f)
 
     def input_value(self, i):
         if i.delay > 0:
             r = i.ring
             back = i.delay if self.in_handler else i.delay + 1
-            src = "(int64_t)D[%d + ((c->tick - %d) & %d)]" % (r.offset, back, r.size - 1)
+            src = "(int64_t)D[%s + ((c->tick - %s) & %s)]" % (self.k(r.offset), self.k(back), self.k(r.size - 1))
         else:
-            src = "(int64_t)S[%d]" % i.src.slot
+            src = "(int64_t)S[%s]" % self.k(i.src.slot, ("var", i.src.slot))
         if i.transform is not None:
             return self.c(i.transform, x=src)
         return src

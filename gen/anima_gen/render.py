@@ -1,6 +1,7 @@
 """Renders the model into C through the Jinja2 templates in templates/. Output is byte-stable and a file is
 written only when its content changed, so the build recompiles only what a catalogue edit touched."""
 import os
+import re
 
 import jinja2
 
@@ -65,44 +66,107 @@ def used_refs(exprs):
     return seen
 
 
-def loads_of(s, emitter, exprs):
+def loads_of(s, em, exprs):
     used = used_refs(exprs)
     loads = []
     for v in s.vars:
         if id(v) in used:
-            loads.append("const int64_t v_%s = S[%d];" % (v.name, v.slot))
+            loads.append("const int64_t %s = S[%s];" % (em.vname(v), em.var_slot(v)))
     for p in s.params:
         if id(p) in used:
-            loads.append("const int64_t p_%s = P[%d];" % (p.name, p.index))
+            loads.append("const int64_t %s = P[%s];" % (em.pname(p), em.param_index(p)))
     for i in s.inputs:
         if i.src is not None and id(i) in used:
-            loads.append("const int64_t i_%s = %s; /* %s%s */" % (
-                i.name, emitter.input_value(i), i.src.full, ", %d ticks ago" % i.delay if i.delay else ""))
+            note = "" if em.shape else " /* %s%s */" % (i.src.full, ", %d ticks ago" % i.delay if i.delay else "")
+            loads.append("const int64_t %s = %s;%s" % (em.iname(i), em.input_value(i), note))
     return loads
 
 
-def subsystem_view(s, emitter):
-    loads = loads_of(s, emitter, [v.rule for v in s.vars if v.rule is not None])
+def rules_view(s, em):
+    """The loads and stores of s's step: (field, value code, next-state slot code)."""
+    loads = loads_of(s, em, [v.rule for v in s.vars if v.rule is not None])
     stores = []
     for v in s.vars:
         if v.rule is not None:
-            stores.append((v.name, "(int32_t)%s" % clamp_store(emitter.c(v.rule), v.rule, v.lo, v.hi), v.slot))
+            code = "(int32_t)%s" % clamp_store(em.c(v.rule), v.rule, v.lo, v.hi, em.k)
         else:
-            stores.append((v.name, "S[%d]" % v.slot, v.slot))
+            code = "S[%s]" % em.var_slot(v)
+        stores.append(("v%d" % s.vars.index(v) if em.shape else v.name, code, em.var_slot(v)))
+    return loads, stores
+
+
+def handlers_view(s, em):
     handlers = []
-    emitter.in_handler = True
+    em.in_handler = True
     for stim in sorted({h.stim.name for h in s.handlers}):
         hs = [h for h in s.handlers if h.stim.name == stim]
         handlers.append((stim, {
-            "loads": loads_of(s, emitter, [h.expr for h in hs]),
-            "stores": [(h.var.slot, "(int32_t)%s" % clamp_store(emitter.c(h.expr), h.expr, h.var.lo, h.var.hi))
+            "loads": loads_of(s, em, [h.expr for h in hs]),
+            "stores": [(h.var.slot, "(int32_t)%s" % clamp_store(em.c(h.expr), h.expr, h.var.lo, h.var.hi))
                        for h in hs]}))
+    em.in_handler = False
+    return handlers
+
+
+def subsystem_view(s, emitter):
+    loads, stores = rules_view(s, emitter)
     return {
         "name": s.name, "doc": comment(s.doc), "every": s.every, "phase": s.phase,
-        "loads": loads, "stores": stores,
-        "handlers": handlers,
-        "uses_ctx": True,
+        "loads": loads, "stores": stores, "shape": None,
+        "handlers": handlers_view(s, Emitter(s, "s%d" % s.index)),
     }
+
+
+SHAPE_MIN = 8  # subsystems of one form that share a step function instead of each having its own
+_TOKEN = re.compile("\x01(\\d+)\x02")
+
+
+def find_shapes(cat):
+    """Groups subsystems whose rules have the same form (the same C but for their constants: slots, literals,
+    tables). A form shared by SHAPE_MIN or more subsystems becomes one step function reading the constants
+    that differ from a small per-subsystem array O; the rest is specialised as usual. At the seed project's
+    scale this is what keeps the C, the build and anima.efi linear with a small constant."""
+    forms = {}
+    for s in cat.subsystems:
+        if s.every < 1:
+            continue
+        em = Emitter(s, "shape", shared_tables={})
+        loads, stores = rules_view(s, em)
+        if not em.shareable:
+            continue
+        text = "\n".join(loads) + "\n" + "\n".join("%s\t%s\t%s" % st for st in stores)
+        forms.setdefault(text, []).append((s, em, loads, stores))
+    shapes = []
+    tables = {}  # table key -> (global index, Table)
+    for text, members in forms.items():
+        if len(members) < SHAPE_MIN:
+            continue
+        used = sorted({int(m) for m in _TOKEN.findall(text)})
+        # A table placeholder holds an index into the member's own table list: make it global.
+        for s, em, _, _ in members:
+            for key, (local, t) in em.shared_tables.items():
+                if key not in tables:
+                    tables[key] = (len(tables), t)
+            remap = {local: tables[key][0] for key, (local, t) in em.shared_tables.items()}
+            em.global_vals = list(em.vals)
+            for pos in em.table_positions:
+                em.global_vals[pos] = remap[em.vals[pos]]
+        varying = [pos for pos in used if len({m[1].global_vals[pos] for m in members}) > 1]
+        index = {pos: j for j, pos in enumerate(varying)}
+        first = members[0][1].global_vals
+
+        def sub(m):
+            pos = int(m.group(1))
+            return "(int64_t)O[%d]" % index[pos] if pos in index else lit(first[pos])
+        kid = len(shapes)
+        loads = [_TOKEN.sub(sub, l) for l in members[0][2]]
+        stores = [tuple(_TOKEN.sub(sub, x) for x in st) for st in members[0][3]]
+        shapes.append({"id": kid, "loads": loads, "stores": stores, "count": len(members),
+                       "nops": len(varying)})
+        for s, em, _, _ in members:
+            s.shape = (kid, [em.global_vals[pos] for pos in varying])
+    ordered = sorted(tables.values(), key=lambda p: p[0])
+    return shapes, [t for _, t in ordered]
 
 
 def render(cat, outdir, source_name):
@@ -111,10 +175,18 @@ def render(cat, outdir, source_name):
     os.makedirs(outdir, exist_ok=True)
     common = {"source": os.path.basename(source_name), "hash": "0x%016xULL" % cat.hash}
     files = {}
+    for s in cat.subsystems:
+        s.shape = None
+    shapes, shape_tables = find_shapes(cat)
     for name, group, subs in lay.chunks:
         views = []
         helpers = []
         for s in subs:
+            if s.shape is not None:
+                views.append({"name": s.name, "doc": comment(s.doc), "every": s.every, "phase": s.phase,
+                              "shape": s.shape[0], "ops": s.shape[1],
+                              "handlers": handlers_view(s, Emitter(s, "s%d" % s.index))})
+                continue
             em = Emitter(s, "s%d" % s.index)
             view = subsystem_view(s, em)
             helpers += em.helpers
@@ -154,7 +226,10 @@ def render(cat, outdir, source_name):
                                 for s in cat.subsystems],
                group_names=[g.name for g in cat.groups],
                var_ranges=[(v.lo, v.hi) for v in cat.variables])
+    ctx["shapes"] = shapes
+    ctx["shape_tables"] = shape_tables
     files["anima_gen.h"] = env.get_template("anima_gen.h.j2").render(**ctx)
+    files["anima_gen_shapes.c"] = env.get_template("shapes.c.j2").render(**ctx)
     files["anima_gen_schedule.c"] = env.get_template("schedule.c.j2").render(**ctx)
     files["anima_gen_meta.c"] = env.get_template("meta.c.j2").render(**ctx)
     changed = []

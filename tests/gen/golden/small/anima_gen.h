@@ -33,6 +33,8 @@ struct anima_subsystem_desc {
 	uint32_t group, first_col, nvars;
 };
 
+/* Step functions shared by subsystems of the same form (anima_gen_shapes.c). */
+
 extern const struct anima_subsystem_desc anima_subsystems[6];
 extern const char *const anima_group_names[2];
 /* The declared range of each variable, in trace column order (column k+1). */

@@ -52,8 +52,10 @@ struct anima_options {
 	struct anima_stimulus stimuli[ANIMA_MAX_STIMULI];
 };
 
-/* Parses argv[0..argc) (no program name). On error writes one line (no newline) naming the argument into
- * err and returns -1; the options are then unusable. `accept` is a mask of ANIMA_OPT_*. */
+/* Parses argv[0..argc) (no program name) on top of what *o holds: call anima_options_defaults first (or
+ * parse anima.cfg's words first and then the command line's, so that the later ones win). On error writes
+ * one line (no newline) naming the argument into err and returns -1; the options are then unusable.
+ * `accept` is a mask of ANIMA_OPT_*. */
 int anima_options_parse(struct anima_options *o, int argc, char *const *argv, unsigned accept, char *err,
 			size_t errlen);
 void anima_options_defaults(struct anima_options *o);

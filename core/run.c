@@ -109,6 +109,7 @@ enum anima_end_reason anima_run(struct anima_sim *sim, const struct anima_option
 	while (reason == ANIMA_END_TICKS && sim->tick < end) {
 		if (p->poll) {
 			uint32_t id;
+			out_flush(&o); /* what the platform writes itself must land after the rows it follows */
 			int32_t value;
 			int r;
 			while ((r = p->poll(p->ctx, sim->tick, &id, &value)) != 0) {

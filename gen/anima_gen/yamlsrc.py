@@ -130,12 +130,14 @@ def load(filename, diag):
     if root is None:
         diag.error(Pos(1, 1), "empty catalogue (expected a mapping with 'anima', 'stimuli' and 'groups')")
         raise Fatal()
-    big = _too_big(root, MAX_NODES)
+    # A large catalogue is large without aliases; a bomb is one whose aliases multiply what is written.
+    limit = max(MAX_NODES, 4 * _distinct(root))
+    big = _too_big(root, limit)
     if big is not None:
         diag.error(_mark_pos(big.start_mark),
-                   "more than %d YAML nodes after expanding aliases (an alias bomb?)" % MAX_NODES)
+                   "more than %d YAML nodes after expanding aliases (an alias bomb?)" % limit)
         raise Fatal()
-    conv = _Converter(src, diag)
+    conv = _Converter(src, diag, limit)
     tree = conv.convert(root)
     return src, tree
 
@@ -146,6 +148,19 @@ def _children(node):
     if isinstance(node, yaml.SequenceNode):
         return node.value
     return ()
+
+
+def _distinct(root):
+    """How many nodes the composed graph has, each anchored node counted once however often it is aliased."""
+    seen = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.extend(_children(node))
+    return len(seen)
 
 
 def _too_big(root, limit):
@@ -181,17 +196,18 @@ def _too_big(root, limit):
 
 
 class _Converter:
-    def __init__(self, src, diag):
+    def __init__(self, src, diag, limit=MAX_NODES):
         self.src = src
         self.diag = diag
+        self.limit = limit
         self.count = 0
         self.constructor = yaml.SafeLoader("")
 
     def convert(self, node, depth=0):
         self.count += 1
-        if self.count > MAX_NODES:
+        if self.count > self.limit:
             self.diag.error(_mark_pos(node.start_mark),
-                            "more than %d YAML nodes after expanding aliases (an alias bomb?)" % MAX_NODES)
+                            "more than %d YAML nodes after expanding aliases (an alias bomb?)" % self.limit)
             raise Fatal()
         if depth > 64:
             self.diag.error(_mark_pos(node.start_mark), "nesting deeper than 64 levels")

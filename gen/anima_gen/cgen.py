@@ -67,6 +67,18 @@ def divide(op, a, ea, b, eb):
     return "(%s %s %s)" % (a, op, b)
 
 
+def is_truth(e):
+    """True when the expression's C is already 0 or 1 (a comparison or logic)."""
+    return (e.kind == "bin" and e.op in ("<", "<=", ">", ">=", "==", "!=", "&&", "||")) or \
+        (e.kind == "un" and e.op == "!")
+
+
+def truth(code, e):
+    """The C of a value used as a condition. An integer in a boolean context is compared with 0 explicitly:
+    gcc's -Wint-in-bool-context (in -Wall) refuses `!(c ? 5 : 7)` and `(a * b) && c` under -Werror."""
+    return code if is_truth(e) else "(%s != 0)" % code
+
+
 class Emitter:
     """Emits the C for one subsystem; collects the tables and curves its expressions need."""
 
@@ -193,9 +205,13 @@ class Emitter:
         args = [arg for arg in e.args if arg.kind != "list"]
         a = [self.c(arg, x) for arg in args]
         if k == "un":
+            if e.op == "!" and not is_truth(args[0]):
+                return "(int64_t)(%s == 0)" % a[0]
             return "(%s%s)" % (e.op, a[0])
         if k == "bin":
-            if e.op in ("<", "<=", ">", ">=", "==", "!=", "&&", "||"):
+            if e.op in ("&&", "||"):
+                return "(int64_t)(%s %s %s)" % (truth(a[0], args[0]), e.op, truth(a[1], args[1]))
+            if e.op in ("<", "<=", ">", ">=", "==", "!="):
                 return "(int64_t)(%s %s %s)" % (a[0], e.op, a[1])
             if e.op in ("/", "%"):
                 return divide(e.op, a[0], args[0], a[1], args[1])
@@ -214,7 +230,7 @@ class Emitter:
                 return a[0]
             return "anima_abs(%s)" % a[0]
         if f == "select":
-            return "(%s ? %s : %s)" % tuple(a)
+            return "(%s ? %s : %s)" % (truth(a[0], args[0]), a[1], a[2])
         if f == "approach":
             return "anima_approach(%s, %s, %s)" % (a[0], a[1], self.k(e.info["k"]))
         if f == "decay":

@@ -76,7 +76,7 @@ static inline void step_sleep(const int32_t *restrict S, const int32_t *restrict
 	const int64_t v_stage = S[4];
 	const int64_t i_drive = s2_tab1(s2_tab0((int64_t)((uint64_t)(int64_t)D[0 + ((c->tick - 121) & 127)] % (uint64_t)86400))); /* circadian.acc, 120 ticks ago */
 	next->pressure = (int32_t)((int64_t)(v_stage == 0) ? anima_approach(v_pressure, 1000, 6) : anima_approach(v_pressure, 0, 25));
-	next->stage = (int32_t)((int64_t)(v_stage == 0) ? ((int64_t)((int64_t)((int64_t)(v_pressure > 600) && (int64_t)(i_drive > 400)) && anima_chance(c, 2, 0, 50)) ? 2 : 0) : ((int64_t)(v_pressure < 150) ? 0 : ((int64_t)(v_pressure < 400) ? 4 : 3)));
+	next->stage = (int32_t)((int64_t)(v_stage == 0) ? ((int64_t)((int64_t)((int64_t)(v_pressure > 600) && (int64_t)(i_drive > 400)) && (anima_chance(c, 2, 0, 50) != 0)) ? 2 : 0) : ((int64_t)(v_pressure < 150) ? 0 : ((int64_t)(v_pressure < 400) ? 4 : 3)));
 }
 
 void anima_u_sleep(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,

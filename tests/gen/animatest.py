@@ -62,13 +62,13 @@ def render(catalogue, outdir):
     return outdir
 
 
-def compile_sim(gendir, exe):
-    """Compiles host/main.c, core/*.c and the generated C into exe, warnings as errors."""
+def compile_sim(gendir, exe, extra=()):
+    """Compiles host/main.c, core/*.c and the generated C into exe, warnings as errors (extra: more flags)."""
     core = os.path.join(ROOT, "core")
     sources = [os.path.join(ROOT, "host", "main.c")]
     sources += sorted(os.path.join(core, f) for f in os.listdir(core) if f.endswith(".c"))
     sources += sorted(os.path.join(gendir, f) for f in os.listdir(gendir) if f.endswith(".c"))
-    cmd = CC + sources + ["-I" + core, "-I" + gendir] + CFLAGS + ["-o", exe]
+    cmd = CC + sources + ["-I" + core, "-I" + gendir] + CFLAGS + list(extra) + ["-o", exe]
     r = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=600)
     if r.returncode != 0:
         raise AssertionError("compiling %s failed:\n%s\n%s" % (gendir, " ".join(cmd), (r.stdout + r.stderr)[-8000:]))

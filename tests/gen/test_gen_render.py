@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from animatest import CATALOGUES, ROOT, gen, render
+from animatest import CATALOGUES, ROOT, compile_sim, gen, render
 
 GOLDEN = os.path.join(ROOT, "tests", "gen", "golden")
 SMALL = os.path.join(CATALOGUES, "small.yaml")
@@ -85,3 +85,50 @@ def test_stamp_and_failed_render_writes_nothing(tmp_path):
     r = gen("render", bad, "-o", str(out2), "--stamp", str(stamp2))
     assert r.returncode == 1
     assert not out2.exists() and not stamp2.exists()
+
+
+def test_every_tick_only_catalogue_compiles(tmp_path):
+    """A catalogue whose subsystems all run every tick (no phase bookkeeping) compiles with -Werror, and
+    conditions that are plain integers (select of constants under !, products under &&) do too."""
+    p = tmp_path / "flat.yaml"
+    p.write_text("""anima: 1
+name: flat
+stimuli:
+  s: {range: [0, 1], doc: "s"}
+groups:
+  - name: g
+    doc: G.
+    subsystems:
+      - name: a
+        doc: A.
+        state:
+          v: {range: [-5, 5], init: 0, unit: u, doc: d}
+          w: {range: [0, 1], init: 0, unit: u, doc: d}
+        rules:
+          v: "select(!select(w, -5, 7), v + 1, v - 1) + select(select(w, 1, 2), 1, 0)"
+          w: "(v * v) && !(v * 2) || chance(500) * 0"
+""")
+    out = render(str(p), str(tmp_path / "gen"))
+    compile_sim(out, str(tmp_path / "sim"))
+
+
+@pytest.mark.xfail(strict=True, reason="core/ compares unsigned ids with ANIMA_NSTIMULI == 0: -Wtype-limits "
+                                      "(-Wextra) fails the -Werror build of a catalogue without stimuli")
+def test_catalogue_without_stimuli_compiles(tmp_path):
+    p = tmp_path / "nostim.yaml"
+    p.write_text("""anima: 1
+name: nostim
+groups:
+  - name: g
+    doc: G.
+    subsystems:
+      - name: a
+        doc: A.
+        every: 3
+        state:
+          v: {range: [0, 9], init: 0, unit: u, doc: d}
+        rules:
+          v: "(v + 1) % 10"
+""")
+    out = render(str(p), str(tmp_path / "gen"))
+    compile_sim(out, str(tmp_path / "sim"))

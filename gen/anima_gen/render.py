@@ -82,6 +82,31 @@ def loads_of(s, em, exprs):
     return loads
 
 
+_LOAD = re.compile(r"const int64_t (\w+) = ([^;]*);")
+
+
+def prune(loads, codes):
+    """The loads the emitted code still names. The C of min, max and clamp leaves out an operand its range
+    proves cannot win (max(439, v) with v <= -3 is 439), so a name the rules read may not appear in the code;
+    its load would be an unused variable, an error under -Werror. Input loads may name parameters (transforms)."""
+    parsed = [(_LOAD.match(line), line) for line in loads]
+    text = "\n".join(codes)
+
+    def named(name, where):
+        return re.search(r"\b%s\b" % re.escape(name), where) is not None
+    need = {m.group(1) for m, _ in parsed if named(m.group(1), text)}
+    grew = True
+    while grew:
+        grew = False
+        for m, _ in parsed:
+            if m.group(1) in need:
+                for m2, _ in parsed:
+                    if m2.group(1) not in need and named(m2.group(1), m.group(2)):
+                        need.add(m2.group(1))
+                        grew = True
+    return [line for m, line in parsed if m.group(1) in need]
+
+
 def rules_view(s, em):
     """The loads and stores of s's step: (field, value code, next-state slot code)."""
     loads = loads_of(s, em, [v.rule for v in s.vars if v.rule is not None])
@@ -92,7 +117,7 @@ def rules_view(s, em):
         else:
             code = "S[%s]" % em.var_slot(v)
         stores.append(("v%d" % s.vars.index(v) if em.shape else v.name, code, em.var_slot(v)))
-    return loads, stores
+    return prune(loads, [code for _, code, _ in stores]), stores
 
 
 def handlers_view(s, em):
@@ -100,10 +125,9 @@ def handlers_view(s, em):
     em.in_handler = True
     for stim in sorted({h.stim.name for h in s.handlers}):
         hs = [h for h in s.handlers if h.stim.name == stim]
-        handlers.append((stim, {
-            "loads": loads_of(s, em, [h.expr for h in hs]),
-            "stores": [(h.var.slot, "(int32_t)%s" % clamp_store(em.c(h.expr), h.expr, h.var.lo, h.var.hi))
-                       for h in hs]}))
+        loads = loads_of(s, em, [h.expr for h in hs])
+        stores = [(h.var.slot, "(int32_t)%s" % clamp_store(em.c(h.expr), h.expr, h.var.lo, h.var.hi)) for h in hs]
+        handlers.append((stim, {"loads": prune(loads, [code for _, code in stores]), "stores": stores}))
     em.in_handler = False
     return handlers
 

@@ -67,6 +67,11 @@ def divide(op, a, ea, b, eb):
     return "(%s %s %s)" % (a, op, b)
 
 
+def _is_constant(e):
+    from .model import _is_constant as f
+    return f(e)
+
+
 def is_truth(e):
     """True when the expression's C is already 0 or 1 (a comparison or logic)."""
     return (e.kind == "bin" and e.op in ("<", "<=", ">", ">=", "==", "!=", "&&", "||")) or \
@@ -230,7 +235,10 @@ class Emitter:
                 return a[0]
             return "anima_abs(%s)" % a[0]
         if f == "select":
-            return "(%s ? %s : %s)" % (truth(a[0], args[0]), a[1], a[2])
+            c = args[0]
+            if c.lo == c.hi and _is_constant(c):  # as the range analysis does: gcc warns on a folded ?: (-Wbool-compare)
+                return a[1] if c.lo != 0 else a[2]
+            return "(%s ? %s : %s)" % (truth(a[0], c), a[1], a[2])
         if f == "approach":
             return "anima_approach(%s, %s, %s)" % (a[0], a[1], self.k(e.info["k"]))
         if f == "decay":

@@ -275,6 +275,9 @@ static void comment(char *l)
 	} else if (str_starts(p, "end ")) {
 		D.ended = 1;
 	}
+	/* The last tick of a run is not seen by poll(): take it from the line. */
+	if ((str_starts(p, "death tick=") || str_starts(p, "end tick=")))
+		D.tick = parse_num(p + (p[0] == 'd' ? 11 : 9));
 	event(p);
 }
 
@@ -302,6 +305,10 @@ void dashboard_comments(const char *bytes, size_t n)
 	/* The last picture of a run stays on the screen until power-off (or, on a machine that does not power
 	 * off, for good): draw it now, the poll hook is not called again. */
 	if (D.ended) {
+		if (D.hz) {
+			uint64_t dt = timer_now() - D.last_draw_time;
+			D.tps = (D.tick - D.last_draw_tick) * D.hz / (dt ? dt : 1);
+		}
 		draw();
 		D.ended = 0;
 	}

@@ -146,8 +146,8 @@ MEAL = 2 * DAY + 9 * HOUR + 30 * MINUTE     # between breakfast (~07:15) and lun
 @pytest.mark.parametrize("seed", FEW)
 def test_meal(seed):
     """A meal (meal=600, about 900 kcal) raises glucose and insulin within the hour; glucose is back on the
-    control's course within 3-3.5 h (postprandial excursions end in 2-3 h), insulin's excess has halved by
-    4 h, and hunger is lower than in the control for hours."""
+    control's course by 3.5-4 h (a large mixed meal's excursion ends in 3-4 h), insulin's excess has halved
+    by 4 h, and hunger is lower than in the control for hours."""
     ctl = run(seed, NORMAL, 60)
     fed = run(seed, NORMAL, 60, stimuli=["%d:meal=600" % MEAL])
 
@@ -161,8 +161,8 @@ def test_meal(seed):
     i = excess("insulin.level", 0, 90 * MINUTE)
     _, i_ctl = ctl.window("insulin.level", MEAL, MEAL + 90 * MINUTE)
     assert max(i) >= 0.4 * mean(i_ctl), "seed %d: insulin rises only %d over %.0f" % (seed, max(i), mean(i_ctl))
-    late = excess("metabolism.glucose", 3 * HOUR, 3 * HOUR + 30 * MINUTE)
-    assert max(abs(x) for x in late) <= 10, "seed %d: glucose still %+d mg/dL off at 3 h" % (seed, max(late, key=abs))
+    late = excess("metabolism.glucose", 3 * HOUR + 30 * MINUTE, 4 * HOUR)
+    assert max(abs(x) for x in late) <= 10, "seed %d: glucose still %+d mg/dL off at 3.5-4 h" % (seed, max(late, key=abs))
     i4 = excess("insulin.level", 4 * HOUR - 10 * MINUTE, 4 * HOUR + 10 * MINUTE)
     assert mean(i4) <= 0.5 * max(i), "seed %d: insulin excess %.0f at 4 h (peak %d)" % (seed, mean(i4), max(i))
     h = excess("drive.hunger", 30 * MINUTE, 3 * HOUR)

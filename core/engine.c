@@ -58,7 +58,8 @@ int anima_sim_step(struct anima_sim *sim)
 void anima_sim_stimulus(struct anima_sim *sim, uint32_t id, int32_t value)
 {
 	struct anima_ctx c;
-	if (id >= ANIMA_NSTIMULI)
+	const uint32_t nstimuli = ANIMA_NSTIMULI; /* may be 0 */
+	if (id >= nstimuli)
 		return;
 	make_ctx(sim, &c);
 	anima_gen_stimulus(id, value, sim->state, sim->params, sim->delay, sim->next, &c);

@@ -105,16 +105,17 @@ static int stimulus(struct anima_options *o, const char *arg, char *err, size_t 
 	if (parse_u64(buf, &tick))
 		return fail(err, errlen, "--stimulus '", arg, "': tick is not a whole number", 0);
 	const char *name = colon + 1, *val = eq + 1;
+	const uint32_t nstimuli = ANIMA_NSTIMULI; /* may be 0: a variable keeps -Wtype-limits quiet */
 	uint32_t id = 0;
-	while (id < ANIMA_NSTIMULI && !anima_streq(anima_stimuli[id].name, name))
+	while (id < nstimuli && !anima_streq(anima_stimuli[id].name, name))
 		id++;
-	if (id >= ANIMA_NSTIMULI || ANIMA_NSTIMULI == 0) {
+	if (id >= nstimuli) {
 		anima_str_add(&q, "--stimulus '");
 		anima_str_add(&q, arg);
 		anima_str_add(&q, "': unknown stimulus '");
 		anima_str_add(&q, name);
 		anima_str_add(&q, "' (known:");
-		for (uint32_t k = 0; k < ANIMA_NSTIMULI; k++) {
+		for (uint32_t k = 0; k < nstimuli; k++) {
 			anima_str_add(&q, " ");
 			anima_str_add(&q, anima_stimuli[k].name);
 		}

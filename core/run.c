@@ -86,6 +86,7 @@ enum anima_end_reason anima_run(struct anima_sim *sim, const struct anima_option
 	uint32_t live_id[16];
 	int32_t live_value[16];
 	unsigned nlive = 0;
+	const uint32_t nstimuli = ANIMA_NSTIMULI; /* may be 0 */
 
 	o.p = p;
 	o.len = 0;
@@ -117,7 +118,7 @@ enum anima_end_reason anima_run(struct anima_sim *sim, const struct anima_option
 					reason = ANIMA_END_COMMAND;
 					goto done;
 				}
-				if (nlive < 16 && id < ANIMA_NSTIMULI) {
+				if (nlive < 16 && id < nstimuli) {
 					live_id[nlive] = id;
 					live_value[nlive++] = value;
 				}

@@ -67,7 +67,8 @@ def synth(n, path, seed=1):
             drive = " + ".join("%s * gain / 400" % nm for nm, _ in inputs) or "0"
             out.append("          v0: \"approach(v0, clamp(base + %s - v1 / 4 + noise(3), 0, 1000), %d)\""
                        % (drive, rng.choice((300, 900, 3600))))
-            out.append("          v1: \"decay(v1 + select(v0 > base, (v0 - base) / 16, 0), %d)\"" % rng.choice((600, 1800, 7200)))
+            feedback = " + v2 / 64" if nvars[i] > 2 else ""
+            out.append("          v1: \"decay(v1 + select(v0 > base, (v0 - base) / 16, 0)%s, %d)\"" % (feedback, rng.choice((600, 1800, 7200))))
             if nvars[i] > 2:
                 out.append("          v2: \"approach(v2, (v0 + v1) / 2, 1200)\"")
     with open(path, "w") as f:

@@ -112,8 +112,6 @@ groups:
     compile_sim(out, str(tmp_path / "sim"))
 
 
-@pytest.mark.xfail(strict=True, reason="core/ compares unsigned ids with ANIMA_NSTIMULI == 0: -Wtype-limits "
-                                      "(-Wextra) fails the -Werror build of a catalogue without stimuli")
 def test_catalogue_without_stimuli_compiles(tmp_path):
     p = tmp_path / "nostim.yaml"
     p.write_text("""anima: 1

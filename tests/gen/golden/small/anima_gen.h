@@ -22,6 +22,11 @@
 
 struct anima_ctx;
 
+/* A subsystem's update: reads the snapshot S (const: no module can write another's state), parameters P and
+ * delay rings D; writes only its own variables' next values into N. */
+typedef void (*anima_update_fn)(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
+				int32_t *restrict N, const struct anima_ctx *restrict c);
+
 struct anima_stim_desc {
 	const char *name;
 	int32_t lo, hi, auto_value, has_auto;

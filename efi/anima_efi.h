@@ -93,8 +93,8 @@ int kbd_getc(void); /* ASCII of a key press, 27 for Esc, or -1 */
 int persist_load(EFI_SYSTEM_TABLE *st, struct anima_sim *sim, char *err, size_t errlen);
 void persist_save(const struct anima_sim *sim);
 
-/* live.c: the platform hooks of the run: write, pace, poll (live commands). */
-/* Takes over o->speed (the engine is told a non-zero speed so that pace() runs every tick). */
+/* live.c: the platform hooks of the run: write, and poll (live commands, pacing to o->speed and its live
+ * changes, pause); no pace hook. */
 void live_init(struct anima_platform *p, struct anima_options *o, struct anima_sim *sim);
 
 #endif

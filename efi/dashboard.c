@@ -692,6 +692,16 @@ static void draw(void)
 
 /* ---- the hooks ---- */
 
+/* A redraw at wall time `now` (clock ticks), with the rate measured since the last one. */
+static void redraw(uint64_t now, uint64_t tick)
+{
+	uint64_t dt = now - D.last_draw_time;
+	D.tps = (tick - D.last_draw_tick) * D.hz / (dt ? dt : 1);
+	D.last_draw_time = now;
+	D.last_draw_tick = tick;
+	draw();
+}
+
 static int dash_poll(void *ctx, uint64_t tick, uint32_t *id, int32_t *value)
 {
 	D.tick = tick;
@@ -721,15 +731,24 @@ static int dash_poll(void *ctx, uint64_t tick, uint32_t *id, int32_t *value)
 			D.check_every *= 2;
 		else if (since > D.hz / 64 && D.check_every > 1)
 			D.check_every /= 2;
-		if (now - D.last_draw_time >= D.hz / (D.speed ? RATE_PACED : RATE_MAX)) {
-			uint64_t dt = now - D.last_draw_time;
-			D.tps = (tick - D.last_draw_tick) * D.hz / (dt ? dt : 1);
-			D.last_draw_time = now;
-			D.last_draw_tick = tick;
-			draw();
-		}
+		if (now - D.last_draw_time >= D.hz / (D.speed ? RATE_PACED : RATE_MAX))
+			redraw(now, tick);
 	}
 	return D.inner.poll ? D.inner.poll(ctx, tick, id, value) : 0;
+}
+
+void dashboard_idle(void)
+{
+	if (!D.on)
+		return;
+	if (!D.hz) { /* no clock: once for each new line (the pause, a speed), not in a loop */
+		if (D.ev_drawn != D.ev_version)
+			draw();
+		return;
+	}
+	uint64_t now = timer_now();
+	if (now - D.last_draw_time >= D.hz / RATE_PACED)
+		redraw(now, D.tick);
 }
 
 static void layout(void)

@@ -49,6 +49,9 @@ void dashboard_attach(struct anima_platform *p);
 /* Bytes written to COM1 outside the platform's write hook (live.c's acknowledgements: speed=, paused):
  * their '#' lines update the header and the events. Whole lines only. */
 void dashboard_comments(const char *bytes, size_t n);
+/* While the run is held (paused): redraws at the paced rate, so the screen shows the pause and what is typed
+ * meanwhile (speed changes). Cheap when not due: one clock read. */
+void dashboard_idle(void);
 /* A line in red across the top of the screen, drawn and shown at once (a panic, a fatal message). */
 void dashboard_message(const char *line);
 

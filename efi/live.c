@@ -5,11 +5,13 @@
  * NAME VALUE (a stimulus, as `--stimulus T:NAME=VALUE` spells it: meal 500, infection 600, light auto).
  * Keys at the start of a line: Esc quits, + and - double and halve the speed.
  *
- * Ordering: the engine buffers its rows and flushes them before each pace() call, so our own '#' lines
- * (acknowledgements, errors) are held in `notes` and written at the start of pace(), after the rows they
- * follow. For that pace() must run every tick: main passes the engine a non-zero speed even for "max",
- * and the real speed lives here. */
+ * Ordering: the engine flushes its buffered rows before every poll() call, and everything here (reading
+ * the inputs, pacing, pausing) happens inside poll(), so our own '#' lines (acknowledgements, errors) are
+ * written the moment they are made and always land after the rows they follow. The engine's pace hook is
+ * not used: poll() runs every tick at any speed, and the speed it paces to lives here, changed by live
+ * commands. The lines also go to the dashboard (its header shows the speed and the pause). */
 #include "anima_efi.h"
+#include "dashboard.h"
 
 #define SPEED_CAP 1000000000ull /* beyond this pacing is moot; keeps the time arithmetic in 64 bits */
 #define MAX_POLL_EVERY 64       /* at max speed, look at the inputs every 64 ticks, not every tick */
@@ -30,8 +32,6 @@ static struct {
 	int persist;
 	uint64_t saved_tick;
 	int paused, quit, fault, fault_done;
-	char notes[1024];
-	size_t nnotes;
 	uint32_t qid[16];
 	int32_t qval[16];
 	unsigned qhead, qn;
@@ -44,7 +44,7 @@ static void com1_write(void *ctx, const char *bytes, size_t n)
 	serial_write(bytes, n);
 }
 
-/* A '#' line for later (see Ordering above); dropped when 1 KiB of them are already waiting. */
+/* A '#' line to COM1 and the screen, at once (see Ordering above). */
 static void note(const char *a, const char *b, const char *c)
 {
 	char line[256] = "# anima: ";
@@ -55,10 +55,10 @@ static void note(const char *a, const char *b, const char *c)
 		str_add(line, sizeof line, c);
 	str_add(line, sizeof line, "\n");
 	size_t n = str_len(line);
-	if (L.nnotes + n <= sizeof L.notes) {
-		memcpy(L.notes + L.nnotes, line, n);
-		L.nnotes += n;
-	}
+	if (line[n - 1] != '\n')
+		line[n - 1] = '\n'; /* cut short: still a whole line */
+	serial_write(line, n);
+	dashboard_comments(line, n);
 }
 
 static void note_speed(void)
@@ -72,12 +72,6 @@ static void note_speed(void)
 	str_add(t, sizeof t, " tick=");
 	str_add_u64(t, sizeof t, L.tick);
 	note(t, 0, 0);
-}
-
-static void flush_notes(void)
-{
-	serial_write(L.notes, L.nnotes);
-	L.nnotes = 0;
 }
 
 static void set_speed(uint64_t s)
@@ -233,20 +227,14 @@ static uint64_t ticks_to_time(uint64_t d)
 	return d / L.speed * L.hz + d % L.speed * L.hz / L.speed;
 }
 
-static void pace(void *ctx, uint64_t tick, uint64_t speed)
+/* Waits until tick `next` is due at the current speed, reading the inputs meanwhile; holds here while paused
+ * (the screen is still redrawn now and then). Returns at once at max speed, without a clock, or on quit. */
+static void pace(uint64_t next)
 {
-	(void)ctx;
-	(void)speed; /* the engine's copy; ours follows the live commands */
 	for (;;) {
-		flush_notes();
-		/* --fault: at tick 1, once its row is out (the engine flushed before calling us). */
-		if (L.fault && !L.fault_done && L.tick >= 1) {
-			L.fault_done = 1;
-			trap_raise(L.fault);
-		}
 		while (L.paused && !L.quit) {
 			pump();
-			flush_notes();
+			dashboard_idle();
 			(void)timer_now(); /* keeps a PM timer clock from missing a wrap */
 		}
 		if (L.quit || !L.speed || !L.hz)
@@ -254,13 +242,13 @@ static void pace(void *ctx, uint64_t tick, uint64_t speed)
 		if (!L.epoch_valid) {
 			L.epoch_valid = 1;
 			L.epoch_time = timer_now();
-			L.epoch_tick = tick - 1;
+			L.epoch_tick = next - 1;
 		}
-		uint64_t due = L.epoch_time + ticks_to_time(tick - L.epoch_tick);
+		uint64_t due = L.epoch_time + ticks_to_time(next - L.epoch_tick);
 		while (timer_now() < due) {
 			pump();
 			if (L.quit)
-				return; /* one more tick is computed, then poll() ends the run */
+				return;
 			if (L.paused || !L.epoch_valid)
 				break; /* pause before this tick; or a new speed: a new schedule from here */
 		}
@@ -269,6 +257,7 @@ static void pace(void *ctx, uint64_t tick, uint64_t speed)
 	}
 }
 
+/* Once (or, after a stimulus, again) per tick, with the rows up to `tick` already written. */
 static int poll(void *ctx, uint64_t tick, uint32_t *id, int32_t *value)
 {
 	(void)ctx;
@@ -278,8 +267,14 @@ static int poll(void *ctx, uint64_t tick, uint32_t *id, int32_t *value)
 		L.saved_tick = tick;
 		persist_save(L.sim); /* every simulated hour */
 	}
+	/* --fault: at tick 1, once its row is out. */
+	if (L.fault && !L.fault_done && tick >= 1) {
+		L.fault_done = 1;
+		trap_raise(L.fault);
+	}
 	if (L.speed || (tick % MAX_POLL_EVERY) == 0)
 		pump();
+	pace(tick + 1);
 	if (L.quit)
 		return 2;
 	if (L.qn) {
@@ -300,10 +295,9 @@ void live_init(struct anima_platform *p, struct anima_options *o, struct anima_s
 	L.speed = o->speed > SPEED_CAP ? 0 : o->speed;
 	L.hz = timer_hz();
 	L.fault = o->fault;
-	o->speed = UINT64_MAX; /* see Ordering: the engine calls pace() every tick; `speed` here decides */
 	kbd_init();
 	p->ctx = NULL;
 	p->write = com1_write;
-	p->pace = pace;
+	p->pace = NULL; /* see Ordering: poll() paces */
 	p->poll = poll;
 }

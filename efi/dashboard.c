@@ -892,11 +892,20 @@ void dashboard_attach(struct anima_platform *p)
 	p->poll = dash_poll;
 }
 
+/* Safe in an exception handler: no allocation; one band of the screen filled, at most a screen width of
+ * text, and a flush of the rows drawn since the last one. Successive lines stack down the screen (a panic's
+ * report), the last band reused when the screen is full. */
 void dashboard_message(const char *line)
 {
+	static int n;
 	if (!D.on)
 		return;
-	fb_fill(0, 0, D.W, D.hdr_h, 0x600000u);
-	fb_text(D.fw, (D.hdr_h - D.fh) / 2, line, 0xffffffu, FB_CLEAR);
+	int h = D.fh + 4, y = n * h;
+	if (y + h > D.H)
+		y = (D.H / h - 1) * h;
+	else
+		n++;
+	fb_fill(0, y, D.W, h, 0x600000u);
+	fb_text_n(D.fw, y + 2, line, (size_t)((D.W - 2 * D.fw) / D.fw), 0xffffffu, FB_CLEAR);
 	fb_flush();
 }

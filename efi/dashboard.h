@@ -52,7 +52,8 @@ void dashboard_comments(const char *bytes, size_t n);
 /* While the run is held (paused): redraws at the paced rate, so the screen shows the pause and what is typed
  * meanwhile (speed changes). Cheap when not due: one clock read. */
 void dashboard_idle(void);
-/* A line in red across the top of the screen, drawn and shown at once (a panic, a fatal message). */
+/* A line in red across the screen, drawn and shown at once (a panic, a fatal message); successive lines
+ * stack down from the top. Safe in an exception handler: no allocation, bounded work. */
 void dashboard_message(const char *line);
 
 #endif

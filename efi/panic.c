@@ -1,5 +1,6 @@
 /* efi/panic.c - the end for a state the loader cannot go on from: one line, then a halt. */
 #include "anima_efi.h"
+#include "dashboard.h"
 
 void halt_forever(void)
 {
@@ -17,6 +18,7 @@ void panic(const char *msg)
 	} else {
 		serial_puts(line);
 		serial_puts("\n");
+		dashboard_message(line); /* after EBS the screen, when there is one, is the only other place */
 	}
 	halt_forever();
 }

@@ -1,11 +1,13 @@
-/* efi/trap.c - our own IDT after ExitBootServices: every CPU exception ends in a report on COM1, not in
- * the firmware's handlers (whose code and console are gone) nor in a silent triple-fault reset.
+/* efi/trap.c - our own IDT after ExitBootServices: every CPU exception ends in a report on COM1 and on the
+ * screen (when there is one), not in the firmware's handlers (whose code and console are gone) nor in a
+ * silent triple-fault reset.
  *
  * The 32 exception stubs are 16 bytes apart; each pushes a zero when the CPU pushes no error code, then
  * the vector, and joins trap_common, which saves the general registers and calls trap_handler with a
  * pointer to them. The firmware's GDT stays (its code segment is what CS holds); no IST: a fault that
  * breaks the stack itself becomes a triple fault. */
 #include "anima_efi.h"
+#include "dashboard.h"
 #include "io.h"
 
 struct frame {
@@ -52,6 +54,7 @@ __asm__(".text\n"
 
 static struct idt_entry idt[32];
 static volatile uint64_t cur_tick;
+static volatile int in_handler; /* a fault while reporting one: COM1 only, no second try at the screen */
 
 static const char *const names[32] = {
 	"divide error", "debug", "nmi", "breakpoint", "overflow", "bound range", "invalid opcode",
@@ -97,10 +100,14 @@ static void reg(char *line, size_t cap, const char *name, uint64_t v)
 	str_add_hex(line, cap, v);
 }
 
-static void emit(char *line)
+/* One line of the report: to COM1, and to the screen in red (dashboard_message draws into memory allocated
+ * before EBS and copies one band of rows: no allocation, bounded work). */
+static void emit(char *line, int screen)
 {
 	serial_puts(line);
 	serial_puts("\n");
+	if (screen)
+		dashboard_message(line);
 	line[0] = 0;
 }
 
@@ -108,51 +115,54 @@ void trap_handler(struct frame *f)
 {
 	char line[200] = "";
 	uint64_t cr2, cr3;
+	int screen = !in_handler;
 
+	in_handler = 1;
 	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
 	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
 	/* Start on a fresh line: the fault may have come in the middle of a row. */
 	if (!serial_at_line_start())
 		serial_puts("\n");
-	serial_puts("# anima: panic vector=");
+	str_add(line, sizeof line, "# anima: panic vector=");
 	str_add_u64(line, sizeof line, f->vector);
 	reg(line, sizeof line, "error", f->error);
 	reg(line, sizeof line, "rip", f->rip);
 	str_add(line, sizeof line, " tick=");
 	str_add_u64(line, sizeof line, cur_tick);
-	emit(line);
+	emit(line, screen);
 	str_add(line, sizeof line, "# anima: ");
 	str_add(line, sizeof line, names[f->vector & 31]);
 	reg(line, sizeof line, "cr2", cr2);
 	reg(line, sizeof line, "cr3", cr3);
 	reg(line, sizeof line, "cs", f->cs);
 	reg(line, sizeof line, "rflags", f->rflags);
-	emit(line);
+	emit(line, screen);
 	str_add(line, sizeof line, "# anima:");
 	reg(line, sizeof line, "rax", f->rax);
 	reg(line, sizeof line, "rbx", f->rbx);
 	reg(line, sizeof line, "rcx", f->rcx);
 	reg(line, sizeof line, "rdx", f->rdx);
-	emit(line);
+	emit(line, screen);
 	str_add(line, sizeof line, "# anima:");
 	reg(line, sizeof line, "rsi", f->rsi);
 	reg(line, sizeof line, "rdi", f->rdi);
 	reg(line, sizeof line, "rbp", f->rbp);
 	reg(line, sizeof line, "rsp", f->rsp);
-	emit(line);
+	emit(line, screen);
 	str_add(line, sizeof line, "# anima:");
 	reg(line, sizeof line, "r8", f->r8);
 	reg(line, sizeof line, "r9", f->r9);
 	reg(line, sizeof line, "r10", f->r10);
 	reg(line, sizeof line, "r11", f->r11);
-	emit(line);
+	emit(line, screen);
 	str_add(line, sizeof line, "# anima:");
 	reg(line, sizeof line, "r12", f->r12);
 	reg(line, sizeof line, "r13", f->r13);
 	reg(line, sizeof line, "r14", f->r14);
 	reg(line, sizeof line, "r15", f->r15);
-	emit(line);
-	serial_puts("# anima: halted\n");
+	emit(line, screen);
+	str_add(line, sizeof line, "# anima: halted");
+	emit(line, screen);
 	halt_forever();
 }
 

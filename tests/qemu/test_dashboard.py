@@ -23,6 +23,7 @@ from conftest import BUILD, REPO, Session, boot, rows
 PSF2C = os.path.join(REPO, "tools", "psf2c")
 C_HEAD, C_TEXT, C_BG, C_DIM = 0x1f2a3a, 0xd8dee9, 0x0a0d12, 0x7a8494
 C_STIMULUS = 0x88c0d0
+C_PANIC = 0x600000  # dashboard_message's band
 SERIES = {  # trace name -> its colour on the charts (efi/dashboard.c)
     "body.temp": 0xff8c42, "melatonin.level": 0xb48ead, "heart.rate": 0xff6b6b, "eeg.delta": 0x5e81ac,
     "affect.valence": 0x8fbcbb, "life.health": 0x88dd88,
@@ -190,6 +191,26 @@ def test_stimulus_in_events(shot):
     text = "stimulus 60:meal=500"
     x = rx + len("day 0 00:01  ") * fw
     assert any(scr.text_at(x, y, text, C_STIMULUS, None, font) == 0 for y in range(ys[0] - fh, ys[0] + 1))
+
+
+def test_panic_on_screen(efi, tmp_path):
+    """A CPU exception after ExitBootServices: its report on COM1 and, in red, at the top of the screen."""
+    sock, ppm = str(tmp_path / "qmp.sock"), str(tmp_path / "panic.ppm")
+    s = Session("--efi", efi, "--cfg", "--seed 7 --every 1 --speed max --fault pagefault", "--qmp", sock, "--",
+                "-vga", "std", timeout=60)
+    try:
+        s.expect(rb"# anima: halted\n", timeout=50)
+        qmp(sock, {"execute": "screendump", "arguments": {"filename": ppm}})
+    finally:
+        s.close()
+    m = re.search(rb"^# anima: panic vector=14 error=0x[0-9a-f]+ rip=0x[0-9a-f]+ tick=1$", s.out, re.M)
+    assert m, s.out[-2000:]
+    scr, font = Screen(ppm), build_font()
+    fw, fh, _ = font
+    assert scr.at(0, 0) == C_PANIC
+    # The whole line, pixel for pixel, then the exception's name on the line below.
+    assert scr.text_at(fw, 2, m.group(0).decode(), 0xffffff, C_PANIC, font) == 0
+    assert scr.text_at(fw, fh + 4 + 2, "# anima: page fault cr2=", 0xffffff, C_PANIC, font) == 0
 
 
 def test_no_screen_runs_on_com1(efi, sim):

@@ -26,3 +26,7 @@ foreach(t ${_qemu_tests})
   string(REPLACE "test_" "qemu_" _name "${_name}")
   anima_pytest(${_name} ${t})
 endforeach()
+
+# The engine and the organism under AddressSanitizer and UndefinedBehaviorSanitizer (a build of its own).
+add_test(NAME sanitize COMMAND sh "${CMAKE_SOURCE_DIR}/tests/sanitize" WORKING_DIRECTORY "${CMAKE_SOURCE_DIR}")
+set_tests_properties(sanitize PROPERTIES ENVIRONMENT "${ANIMA_TEST_ENV}")

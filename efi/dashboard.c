@@ -4,17 +4,18 @@
  *   a header line: day and time, seed, speed, sleep stage, health, measured ticks/s;
  *   left: strip charts of the key observables over the last 24 simulated hours, and a hypnogram of the
  *         last 48 hours (two nights); night (env.light == 0) is shaded;
- *   right: one tile per subsystem coloured by its activity, then the latest events.
+ *   right: one tile per subsystem coloured by its activity, in blocks by group (a label or a separator line
+ *          per group), then the latest events.
  *
  * It hooks into the platform rather than the engine: poll() (once per tick) samples the charts on a
  * tick schedule and redraws at most ~4 times per wall second (or every simulated hour without a clock);
  * write() passes the trace on unchanged and keeps the '#' lines as events. Nothing is written to COM1, so
  * the trace is byte for byte what it is without a screen.
  *
- * Observables are looked up by their trace names; any the catalogue lacks are simply not drawn. Subsystems
- * are the name prefixes of the trace header (`subsystem.variable`, catalogue order, so a group's
- * subsystems sit together); a variable's scale is the range it has shown so far, as the generated tables
- * carry no ranges. */
+ * Observables are looked up by their trace names; any the catalogue lacks are simply not drawn. Subsystems,
+ * their groups and their variables' declared ranges come from the generated tables (anima_subsystems,
+ * anima_group_names, anima_var_range): a tile's activity is how far its variables moved since the last
+ * redraw as a share of their declared ranges. */
 #include "dashboard.h"
 
 #define RATE_PACED 4        /* redraws per wall second at most, paced */
@@ -81,7 +82,7 @@ static struct {
 	int hdr_h, lx, lw, rx, rw;
 	int chart_y, chart_h, label_w, plot_x, plot_w;
 	int hyp_y, hyp_h;
-	int tile_y, tile_w, tile_h, tile_cols, tile_chars, ev_y, ev_lines;
+	int tile_y, tile_w, tile_h, tile_chars, label_chars, group_w, ev_y, ev_lines;
 
 	/* Strip charts: one column per sample, every `sample_every` ticks, newest at ring[head-1]. */
 	uint64_t sample_every;
@@ -95,13 +96,13 @@ static struct {
 	uint32_t hyp_head, hyp_count;
 	int stage_slot, light_slot, health_slot, alive_slot, pathogen_slot;
 
-	/* Subsystems from the trace header. */
-	uint32_t nsub;
-	uint16_t sub_first[ANIMA_NVARS], sub_n[ANIMA_NVARS];
-	const char *sub_name[ANIMA_NVARS];
-	uint8_t sub_len[ANIMA_NVARS];
-	uint16_t sub_act[ANIMA_NVARS];
-	int32_t prev[ANIMA_NVARS], vmin[ANIMA_NVARS], vmax[ANIMA_NVARS];
+	/* Subsystem tiles: activity 0..1000, where each is on the screen (blocks by group), the colour it was
+	 * last drawn in (only tiles whose colour changed are drawn again); the variables' values at the last
+	 * redraw, by trace column. */
+	uint16_t sub_act[ANIMA_NSUBSYSTEMS];
+	uint16_t tile_x[ANIMA_NSUBSYSTEMS], tile_yy[ANIMA_NSUBSYSTEMS];
+	uint32_t tile_rgb[ANIMA_NSUBSYSTEMS];
+	int32_t prev[ANIMA_NVARS];
 
 	/* Events: the '#' lines of the trace, and what the dashboard notices itself. */
 	char ev[NEVENTS][EVENT_LEN];
@@ -367,26 +368,24 @@ static void watch(void)
 
 /* ---- drawing ---- */
 
+/* Per tile: the mean over its variables of |change since the last redraw| / declared range, in 1/1000,
+ * square-rooted to spread the small changes most subsystems make between two redraws. One division per
+ * variable per redraw. */
 static void activity(void)
 {
-	for (uint32_t s = 0; s < D.nsub; s++) {
+	for (uint32_t s = 0; s < ANIMA_NSUBSYSTEMS; s++) {
+		const struct anima_subsystem_desc *d = &anima_subsystems[s];
 		uint64_t sum = 0;
-		for (uint32_t k = D.sub_first[s]; k < (uint32_t)D.sub_first[s] + D.sub_n[s]; k++) {
+		for (uint32_t k = d->first_col - 1; k < d->first_col - 1 + d->nvars; k++) {
 			int32_t v = D.sim->state[anima_trace_slots[k]];
-			if (v < D.vmin[k])
-				D.vmin[k] = v;
-			if (v > D.vmax[k])
-				D.vmax[k] = v;
-			int64_t d = (int64_t)v - D.prev[k], span = (int64_t)D.vmax[k] - D.vmin[k];
-			if (d < 0)
-				d = -d;
+			int64_t dv = (int64_t)v - D.prev[k], span = (int64_t)anima_var_range[k][1] - anima_var_range[k][0];
+			if (dv < 0)
+				dv = -dv;
 			if (span > 0)
-				sum += (uint64_t)(d * 1000 / span);
+				sum += dv >= span ? 1000 : (uint64_t)(dv * 1000 / span);
 			D.prev[k] = v;
 		}
-		uint64_t mean = sum / D.sub_n[s];
-		/* The square root spreads the small changes most subsystems make between two redraws. */
-		uint64_t a = isqrt(mean * 1000);
+		uint64_t a = d->nvars ? isqrt(sum / d->nvars * 1000) : 0;
 		D.sub_act[s] = (uint16_t)(a > 1000 ? 1000 : a);
 	}
 }
@@ -596,24 +595,44 @@ static void draw_hypnogram(void)
 	}
 }
 
+/* Does subsystem s start a block (the first of its group in catalogue order)? */
+static int block_start(uint32_t s)
+{
+	return s == 0 || anima_subsystems[s].group != anima_subsystems[s - 1].group;
+}
+
 static void draw_tiles(void)
 {
-	char t[96] = "subsystems (";
-	str_add_u64(t, sizeof t, D.nsub);
-	str_add(t, sizeof t, "): activity since the last redraw");
-	if (!D.drawn_once) {
-		fb_fill(D.rx, D.hdr_h, D.rw, D.tile_y - D.hdr_h, C_BG);
-		fb_text(D.rx, D.tile_y - D.fh - 2, t, C_DIM, FB_CLEAR);
-	}
-	for (uint32_t s = 0; s < D.nsub; s++) {
-		int x = D.rx + (int)(s % (uint32_t)D.tile_cols) * D.tile_w, y = D.tile_y + (int)(s / (uint32_t)D.tile_cols) * D.tile_h;
-		uint32_t bg = heat(D.sub_act[s]);
-		fb_fill(x, y, D.tile_w, D.tile_h, C_BG);
-		fb_fill(x, y, D.tile_w - 2, D.tile_h - 2, bg);
-		if (D.tile_chars > 0) {
-			size_t n = D.sub_len[s] < D.tile_chars ? D.sub_len[s] : (size_t)D.tile_chars;
-			fb_text_n(x + 2, y + (D.tile_h - 2 - D.fh) / 2, D.sub_name[s], n, ink_on(bg), FB_CLEAR);
+	if (!D.drawn_once) { /* the title, the group labels and the separators do not change */
+		char t[128] = "subsystems (";
+		str_add_u64(t, sizeof t, ANIMA_NSUBSYSTEMS);
+		str_add(t, sizeof t, ") in ");
+		str_add_u64(t, sizeof t, ANIMA_NGROUPS);
+		str_add(t, sizeof t, " groups: activity since the last redraw");
+		fb_fill(D.rx, D.hdr_h, D.rw, D.ev_y - D.hdr_h, C_BG);
+		fb_text_n(D.rx, D.tile_y - D.fh - 2, t, (size_t)(D.rw / D.fw), C_DIM, FB_CLEAR);
+		for (uint32_t s = 0; s < ANIMA_NSUBSYSTEMS; s++) {
+			if (!block_start(s))
+				continue;
+			if (s > 0) /* a line in the gap above each block but the first */
+				fb_fill(D.rx, D.tile_yy[s] - 2, D.rw, 1, C_GRID);
+			if (D.label_chars > 0 && anima_subsystems[s].group < ANIMA_NGROUPS) {
+				int ly = D.tile_yy[s] + (D.tile_h > D.fh ? (D.tile_h - 2 - D.fh) / 2 : 0);
+				fb_text_n(D.rx, ly, anima_group_names[anima_subsystems[s].group], (size_t)D.label_chars,
+					  C_DIM, FB_CLEAR);
+			}
 		}
+	}
+	for (uint32_t s = 0; s < ANIMA_NSUBSYSTEMS; s++) {
+		uint32_t bg = heat(D.sub_act[s]);
+		if (D.drawn_once && bg == D.tile_rgb[s])
+			continue;
+		D.tile_rgb[s] = bg;
+		int x = D.tile_x[s], y = D.tile_yy[s];
+		fb_fill(x, y, D.tile_w - 2, D.tile_h - 2, bg);
+		if (D.tile_chars > 0)
+			fb_text_n(x + 2, y + (D.tile_h - 2 - D.fh) / 2, anima_subsystems[s].name, (size_t)D.tile_chars,
+				  ink_on(bg), FB_CLEAR);
 	}
 }
 
@@ -751,6 +770,78 @@ void dashboard_idle(void)
 		redraw(now, D.tick);
 }
 
+/* The height the tiles take with tiles of w x h pixels and a label column of `group_w` pixels: one block of
+ * rows per group, at least a text line high when labelled, 3 pixels between blocks. Places the tiles when
+ * `place` (tile_* and label_* set by the caller). */
+static int tiles_height(int w, int h, int group_w, int labelled, int place)
+{
+	int cols = (D.rw - group_w) / w, y = 0;
+	if (cols < 1)
+		return 1 << 30;
+	for (uint32_t s = 0; s < ANIMA_NSUBSYSTEMS;) {
+		uint32_t e = s + 1;
+		while (e < ANIMA_NSUBSYSTEMS && !block_start(e))
+			e++;
+		int rows = (int)(e - s + (uint32_t)cols - 1) / cols, bh = rows * h;
+		if (labelled && bh < D.fh)
+			bh = D.fh;
+		if (place)
+			for (uint32_t k = s; k < e; k++) {
+				D.tile_x[k] = (uint16_t)(D.rx + group_w + (int)((k - s) % (uint32_t)cols) * w);
+				D.tile_yy[k] = (uint16_t)(D.tile_y + y + (int)((k - s) / (uint32_t)cols) * h);
+			}
+		y += bh + 3;
+		s = e;
+	}
+	return y;
+}
+
+/* The largest tiles that fit above room for ~12 event lines (else ~5): named tiles with group labels
+ * first, then plain squares with labels, then squares with only the separator lines; at worst the smallest
+ * squares, whatever is cut off at the bottom. */
+static void tile_layout(void)
+{
+	static const int squares[] = {0, 8, 6, 4, 3}; /* 0: a glyph width + 4 */
+	int longest = 0;
+
+	for (uint32_t g = 0; g < ANIMA_NGROUPS; g++) {
+		int n = (int)str_len(anima_group_names[g]);
+		longest = n > longest ? n : longest;
+	}
+	if (longest > 11)
+		longest = 11;
+	if ((longest + 1) * D.fw > D.rw / 3)
+		longest = D.rw / 3 / D.fw - 1;
+	D.tile_y = D.hdr_h + D.fh + 8;
+	for (int pass = 0; pass < 2; pass++) {
+		int room = D.H - D.tile_y - D.fh * (pass ? 6 : 13);
+		for (int labelled = 1; labelled >= 0; labelled--) {
+			if (labelled && longest < 3)
+				continue;
+			int lw = labelled ? (longest + 1) * D.fw : 0;
+			for (int i = 0; i < 8 + 5; i++) {
+				int chars = i < 8 ? 8 - i : 0;
+				int w = chars ? chars * D.fw + 6 : squares[i - 8] ? squares[i - 8] : D.fw + 4;
+				int h = chars ? D.fh + 6 : w;
+				if (tiles_height(w, h, lw, labelled, 0) <= room) {
+					D.tile_w = w;
+					D.tile_h = h;
+					D.tile_chars = chars;
+					D.label_chars = labelled ? longest : 0;
+					D.group_w = lw;
+					goto found;
+				}
+			}
+		}
+	}
+	D.tile_w = D.tile_h = 3;
+	D.tile_chars = D.label_chars = D.group_w = 0;
+found:
+	D.ev_y = D.tile_y + tiles_height(D.tile_w, D.tile_h, D.group_w, D.label_chars > 0, 1) + D.fh;
+	if (D.ev_y > D.H - D.fh)
+		D.ev_y = D.H - D.fh;
+}
+
 static void layout(void)
 {
 	D.W = (int)fb_width();
@@ -776,60 +867,12 @@ static void layout(void)
 	/* 24 simulated hours across the plot. */
 	D.sample_every = (86400 + (uint64_t)D.plot_w - 1) / (uint64_t)D.plot_w;
 
-	/* Tiles: names as long as the subsystems fit in about half the right pane. */
-	D.tile_y = D.hdr_h + D.fh + 8;
-	int room = (D.H - D.tile_y) / 2, n = (int)(D.nsub ? D.nsub : 1);
-	for (D.tile_chars = 8; D.tile_chars >= 0; D.tile_chars--) {
-		D.tile_w = D.tile_chars ? D.tile_chars * D.fw + 6 : D.fw + 4;
-		D.tile_h = D.tile_chars ? D.fh + 6 : D.fw + 4;
-		D.tile_cols = D.rw / D.tile_w;
-		if (D.tile_cols < 1)
-			D.tile_cols = 1;
-		if ((n + D.tile_cols - 1) / D.tile_cols * D.tile_h <= room)
-			break;
-	}
-	if (D.tile_chars < 0)
-		D.tile_chars = 0;
-	D.ev_y = D.tile_y + (n + D.tile_cols - 1) / D.tile_cols * D.tile_h + D.fh;
+	tile_layout();
 	D.ev_lines = (D.H - D.ev_y - D.fh - 4) / D.fh;
 	if (D.ev_lines > NEVENTS)
 		D.ev_lines = NEVENTS;
 	if (D.ev_lines < 0)
 		D.ev_lines = 0;
-}
-
-static void find_subsystems(void)
-{
-	const char *p = anima_trace_header;
-	uint32_t col = 0;
-
-	for (;; col++) {
-		const char *e = p, *dot = NULL;
-		while (*e && *e != ',') {
-			if (*e == '.' && !dot)
-				dot = e;
-			e++;
-		}
-		if (col > 0 && col <= ANIMA_NVARS) {
-			uint32_t k = col - 1;
-			size_t len = dot ? (size_t)(dot - p) : (size_t)(e - p);
-			if (len > 255)
-				len = 255;
-			if (!D.nsub || D.sub_len[D.nsub - 1] != len || memcmp(D.sub_name[D.nsub - 1], p, len) != 0) {
-				D.sub_name[D.nsub] = p;
-				D.sub_len[D.nsub] = (uint8_t)len;
-				D.sub_first[D.nsub] = (uint16_t)k;
-				D.sub_n[D.nsub] = 0;
-				D.nsub++;
-			}
-			D.sub_n[D.nsub - 1]++;
-			int32_t v = D.sim->state[anima_trace_slots[k]];
-			D.prev[k] = D.vmin[k] = D.vmax[k] = v;
-		}
-		if (!*e)
-			break;
-		p = e + 1;
-	}
 }
 
 void dashboard_init(EFI_SYSTEM_TABLE *st, const struct anima_sim *sim, const struct anima_options *o)
@@ -861,7 +904,8 @@ void dashboard_init(EFI_SYSTEM_TABLE *st, const struct anima_sim *sim, const str
 	D.health_slot = find_slot("life.health");
 	D.alive_slot = find_slot("life.alive");
 	D.pathogen_slot = find_slot("immune.pathogen");
-	find_subsystems();
+	for (uint32_t k = 0; k < ANIMA_NVARS; k++)
+		D.prev[k] = sim->state[anima_trace_slots[k]];
 	layout();
 	str_add_u64(line, sizeof line, g.width);
 	str_add(line, sizeof line, "x");

@@ -21,7 +21,7 @@ import pytest
 from conftest import BUILD, REPO, Session, boot, rows
 
 PSF2C = os.path.join(REPO, "tools", "psf2c")
-C_HEAD, C_TEXT, C_BG, C_DIM = 0x1f2a3a, 0xd8dee9, 0x0a0d12, 0x7a8494
+C_HEAD, C_TEXT, C_BG, C_DIM, C_GRID = 0x1f2a3a, 0xd8dee9, 0x0a0d12, 0x7a8494, 0x2a3240
 C_STIMULUS = 0x88c0d0
 C_PANIC = 0x600000  # dashboard_message's band
 SERIES = {  # trace name -> its colour on the charts (efi/dashboard.c)
@@ -150,22 +150,61 @@ def test_header_text_in_console_font(shot):
     assert any(scr.text_at(fw * k, 4, "   seed 7   speed max", C_TEXT, C_HEAD, font) == 0 for k in range(18, 30))
 
 
-def test_one_tile_per_subsystem(shot):
-    _, scr, out = shot
+def catalogue_groups():
+    """The build's catalogue (ANIMA_CATALOGUE of its CMake cache): its group names, in order."""
+    import yaml
+    m = re.search(r"^ANIMA_CATALOGUE:FILEPATH=(.*)$", open(os.path.join(BUILD, "CMakeCache.txt")).read(), re.M)
+    path = m.group(1) if m else os.path.join(REPO, "subsystems.yaml")
+    return [g["name"] for g in yaml.safe_load(open(path))["groups"]]
+
+
+def components(scr, x0, y0, x1, y1, background):
+    """Connected areas (4-neighbour) of pixels not in `background` within the box."""
+    w, h = x1 - x0, y1 - y0
+    fg = [[scr.at(x0 + x, y0 + y) not in background for x in range(w)] for y in range(h)]
+    seen, n = [[False] * w for _ in range(h)], 0
+    for y in range(h):
+        for x in range(w):
+            if fg[y][x] and not seen[y][x]:
+                n += 1
+                stack = [(x, y)]
+                seen[y][x] = True
+                while stack:
+                    cx, cy = stack.pop()
+                    for nx, ny in ((cx + 1, cy), (cx - 1, cy), (cx, cy + 1), (cx, cy - 1)):
+                        if 0 <= nx < w and 0 <= ny < h and fg[ny][nx] and not seen[ny][nx]:
+                            seen[ny][nx] = True
+                            stack.append((nx, ny))
+    return n
+
+
+def test_one_tile_per_subsystem_by_group(shot, sim):
+    _, scr, _ = shot
     font = build_font()
     fw, fh, _ = font
-    header = [l for l in out.split(b"\n") if l.startswith(b"tick,")][0].decode()
-    subsystems = []
-    for name in header.split(",")[1:]:
-        prefix = name.split(".")[0]
-        if not subsystems or subsystems[-1] != prefix:
-            subsystems.append(prefix)
-    title = "subsystems (%d): activity since the last redraw" % len(subsystems)
+    info = subprocess.run([sim, "--catalogue-info"], stdout=subprocess.PIPE, text=True, check=True).stdout
+    nsub, ngroups = map(int, re.search(r"subsystems=(\d+) .*groups=(\d+)", info).groups())
+    title = "subsystems (%d) in %d groups: activity since the last redraw" % (nsub, ngroups)
     rx, y = scr.w * 62 // 100 + 2 * fw, fh + 8 + 6
     assert scr.text_at(rx, y, title, C_DIM, C_BG, font) == 0
-    # The tiles: many colours of the activity scale below the title, not the background.
-    tiles = set(scr.at(x, yy) for x in range(rx, scr.w - fw, 3) for yy in range(y + fh + 4, y + fh + 60, 3))
-    assert len(tiles - {C_BG}) >= 5, tiles
+    # The group labels at the left of the pane, top to bottom in catalogue order (at most 11 characters).
+    groups = catalogue_groups()
+    assert len(groups) == ngroups
+    inked = [yy for yy in range(y + fh, scr.h - fh) if any(scr.at(x, yy) == C_DIM for x in range(rx, rx + fw))]
+    tops = sorted(set(yy - r for yy in inked for r in range(fh)))  # where a line of text with ink there starts
+    last = y
+    for g in groups:
+        at = [yy for yy in tops if yy > last and scr.text_at(rx, yy, g[:11], C_DIM, None, font) == 0]
+        assert at, "no group label %r below y=%d" % (g, last)
+        last = at[0]
+    # Below the tiles, the events title; between the two, one coloured rectangle per subsystem (names and
+    # labels in C_DIM, separator lines in C_GRID and the gaps in C_BG are not part of any).
+    ev = [yy for yy in range(last, scr.h - fh) if scr.text_at(rx, yy, "events (newest first)", C_DIM, C_BG, font) == 0]
+    assert ev, "no events title below the tiles"
+    assert components(scr, rx, y + fh + 2, scr.w, ev[0], {C_BG, C_DIM, C_GRID}) == nsub
+    # Activity colours: more than a handful of different ones.
+    tiles = set(scr.at(x, yy) for x in range(rx, scr.w - fw, 3) for yy in range(y + fh + 4, ev[0], 3))
+    assert len(tiles - {C_BG, C_DIM, C_GRID}) >= 5, tiles
 
 
 def test_strip_charts_and_hypnogram(shot):

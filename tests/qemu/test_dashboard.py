@@ -232,6 +232,28 @@ def test_stimulus_in_events(shot):
     assert any(scr.text_at(x, y, text, C_STIMULUS, None, font) == 0 for y in range(ys[0] - fh, ys[0] + 1))
 
 
+def test_live_speed_and_pause_in_header(efi, tmp_path):
+    """live.c's acknowledgements reach the header, and the screen is redrawn while the run is paused."""
+    sock, ppm = str(tmp_path / "qmp.sock"), str(tmp_path / "paused.ppm")
+    s = Session("--efi", efi, "--cfg", "--seed 7 --every 60 --speed 600", "--qmp", sock, "--", "-vga", "std",
+                timeout=60)
+    try:
+        s.expect(rb"boot services exited\n", timeout=40)
+        s.expect(rb"\n120,", timeout=20)
+        s.send(b"speed 1200\r")
+        s.expect(rb"# anima: speed=1200 tick=\d+\n", timeout=10)
+        s.send(b"pause\r")
+        s.expect(rb"# anima: paused tick=\d+\n", timeout=10)
+        time.sleep(1.5)  # redraws while paused come at most 4 times a second
+        qmp(sock, {"execute": "screendump", "arguments": {"filename": ppm}})
+    finally:
+        s.close()
+    scr, font = Screen(ppm), build_font()
+    fw = font[0]
+    assert any(scr.text_at(fw * k, 4, "   seed 7   speed 1200x (paused)   sleep ", C_TEXT, C_HEAD, font) == 0
+               for k in range(18, 30))
+
+
 def test_panic_on_screen(efi, tmp_path):
     """A CPU exception after ExitBootServices: its report on COM1 and, in red, at the top of the screen."""
     sock, ppm = str(tmp_path / "qmp.sock"), str(tmp_path / "panic.ppm")

@@ -41,6 +41,7 @@ class Var:
         self.lo = self.hi = self.init = 0
         self.unit = self.doc = ""
         self.values = None  # enum names
+        self.output = False  # a measurement by design: shown in the trace, read by no rule
         self.rule = None  # E
         self.rule_node = None
         self.index = None  # catalogue order (trace column - 1)
@@ -368,7 +369,13 @@ class Builder:
         m = self.want_map(node, what)
         if m is None:
             return
-        self.keys(m, {"range", "init", "unit", "doc", "values"}, ["range", "init", "unit", "doc"], what)
+        self.keys(m, {"range", "init", "unit", "doc", "values", "output"}, ["range", "init", "unit", "doc"], what)
+        if m.get("output") is not None:
+            o = m.get("output")
+            if not isinstance(o, Scalar) or o.kind != "bool":
+                self.err(o.pos, "'output' of %s must be true or false, found %s" % (what, describe(o)))
+            else:
+                v.output = o.value
         r = self.want_range(m.get("range"), what) if m.get("range") is not None else None
         if r:
             v.lo, v.hi = r
@@ -605,7 +612,7 @@ class Builder:
                 if i.src is not None and not i.used:
                     self.diag.warning(i.pos, "input '%s' of subsystem '%s' is never read by a rule" % (i.name, s.name))
             for v in s.vars:
-                if v.readers == 0:
+                if v.readers == 0 and not v.output:
                     self.diag.warning(v.pos, "variable '%s.%s' is never read by another rule, an input or 'death' (it only shows in the trace)" % (s.name, v.name))
 
 

@@ -95,6 +95,8 @@ int anima_sim_step(struct anima_sim *sim);
 /* Applies a stimulus now (to the state of the current tick). */
 void anima_sim_stimulus(struct anima_sim *sim, uint32_t id, int32_t value);
 int anima_sim_alive(const struct anima_sim *sim);
+/* Recomputes the per-period phase counters from sim->tick (after a checkpoint has set the tick). */
+void anima_derive_phases(struct anima_sim *sim);
 /* Name of the death cause (the catalogue's death.cause value name). */
 const char *anima_sim_cause(const struct anima_sim *sim);
 /* Value of a variable by trace name "subsystem.variable"; returns 0 and sets *found = 0 when unknown. */

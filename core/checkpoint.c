@@ -6,7 +6,6 @@
 #define MAGIC "ANIMACKP"
 #define CHECKPOINT_FORMAT 1u
 
-void anima_derive_phases(struct anima_sim *sim);
 
 struct cursor {
 	uint8_t *w;

@@ -2,7 +2,8 @@
  *
  * A tick t computes every subsystem scheduled at t from the snapshot of t-1 into `next`, then commits the
  * updated slots (contiguous by layout), applies the stimuli due at t, and records delayed couplings. The
- * schedule itself is generated code (anima_gen_tick): a switch per update period, no tables to walk.
+ * schedule itself is generated code (anima_gen_tick): a switch per update period, straight calls for small
+ * slots and a table for large ones.
  */
 #include "anima.h"
 #include "anima_rt.h"

@@ -152,8 +152,6 @@ def find_shapes(cat):
     scale this is what keeps the C, the build and anima.efi linear with a small constant."""
     forms = {}
     for s in cat.subsystems:
-        if s.every < 1:
-            continue
         em = Emitter(s, "shape", shared_tables={})
         loads, stores = rules_view(s, em)
         if not em.shareable:

@@ -28,7 +28,7 @@ size_t str_add(char *dst, size_t cap, const char *src);
 size_t str_add_u64(char *dst, size_t cap, uint64_t v);
 size_t str_add_hex(char *dst, size_t cap, uint64_t v); /* "0x..." */
 
-/* serial.c: COM1, a 16550 at 0x3F8, 115200 8N1, polled. Silent when no UART answers. */
+/* pc/serial.c: COM1, a 16550 at 0x3F8, 115200 8N1, polled. Silent when no UART answers. */
 int serial_init(void);
 int serial_present(void);
 void serial_write(const char *s, size_t n);
@@ -59,10 +59,10 @@ int options_load(struct anima_options *o, char *err, size_t errlen);
 /* A live command's stimulus "NAME VALUE" resolved by the engine's own parser; 0 or -1 with err. */
 int options_stimulus(const char *name, const char *value, uint32_t *id, int32_t *v, char *err, size_t errlen);
 
-/* random.c: a seed from RDSEED or RDRAND when the CPU has them; 0 when it has neither or they fail. */
+/* pc/random.c: a seed from RDSEED or RDRAND when the CPU has them; 0 when it has neither or they fail. */
 int hw_seed(uint64_t *seed);
 
-/* timer.c: TSC calibrated before EBS, pacing after it. */
+/* pc/timer.c: TSC calibrated before EBS, pacing after it. */
 void timer_init(EFI_SYSTEM_TABLE *st);
 uint64_t timer_hz(void);         /* ticks of timer_now() per second */
 uint64_t timer_now(void);
@@ -80,12 +80,12 @@ __attribute__((noreturn)) void power_off(void);
 __attribute__((noreturn)) void halt_forever(void);
 __attribute__((noreturn)) void panic(const char *msg);
 
-/* trap.c: our own IDT after EBS; CPU exceptions end in a panic report on COM1. */
+/* pc/trap.c: our own IDT after EBS; CPU exceptions end in a panic report on COM1. */
 void trap_init(void);
 void trap_set_tick(uint64_t tick);
 void trap_raise(int fault); /* enum anima_fault */
 
-/* kbd.c: the PS/2 keyboard (i8042), polled. */
+/* pc/ps2kbd.c: the PS/2 keyboard (i8042), polled. */
 void kbd_init(void);
 int kbd_getc(void); /* ASCII of a key press, 27 for Esc, or -1 */
 

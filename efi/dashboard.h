@@ -1,5 +1,5 @@
 /* efi/dashboard.h - the screen: GOP (gop.c) before ExitBootServices, a RAM back buffer and its copy to the
- * framebuffer (fb.c), and the organism's dashboard drawn into it (dashboard.c).
+ * framebuffer (pc/fb.c), and the organism's dashboard drawn into it (dashboard.c).
  *
  * Everything is integer; nothing here runs unless a GOP with a linear framebuffer was found, so a machine
  * without a screen (or QEMU -vga none) runs on COM1 alone as before. */
@@ -25,7 +25,7 @@ struct gop_info {
 #define GOP_MAX_H 1080
 int gop_init(EFI_SYSTEM_TABLE *st, struct gop_info *g, char *why, size_t whylen);
 
-/* fb.c: drawing into a RAM back buffer (0x00RRGGBB), flushed by copying only what changed. */
+/* pc/fb.c: drawing into a RAM back buffer (0x00RRGGBB), flushed by copying only what changed. */
 int fb_init(EFI_SYSTEM_TABLE *st, const struct gop_info *g, char *why, size_t whylen); /* allocates, before EBS */
 uint32_t fb_width(void);
 uint32_t fb_height(void);

@@ -1,4 +1,4 @@
-/* efi/random.c - a seed for the default boot from the CPU's entropy source.
+/* efi/pc/random.c - a seed for the default boot from the CPU's entropy source.
  *
  * RDSEED (a true random seed) is preferred over RDRAND (a DRBG output); both are checked in CPUID first
  * because executing them on a CPU without them is #UD. Both may fail transiently (carry clear) when the

@@ -1,4 +1,4 @@
-/* efi/fb.c - a RAM back buffer and its copy to the framebuffer.
+/* efi/pc/fb.c - a RAM back buffer and its copy to the framebuffer.
  *
  * Drawing goes to RAM (0x00RRGGBB, one uint32 per pixel): a framebuffer is uncached or write-combined, so
  * reading it back is very slow and even writing it costs far more than RAM (under QEMU every write to it

@@ -1,4 +1,4 @@
-/* efi/kbd.c - the PS/2 keyboard through the i8042 controller, polled (no interrupts after EBS).
+/* efi/pc/ps2kbd.c - the PS/2 keyboard through the i8042 controller, polled (no interrupts after EBS).
  *
  * Firmware leaves the controller translating to scan code set 1, which is what is decoded here. On PCs
  * whose firmware emulates PS/2 for a USB keyboard this works until EBS; COM1 input is the dependable path. */

@@ -1,4 +1,4 @@
-/* efi/timer.c - wall-clock time after ExitBootServices, for pacing --speed N.
+/* efi/pc/timer.c - wall-clock time after ExitBootServices, for pacing --speed N.
  *
  * The firmware's timer services end with EBS, so the clock is read from hardware. The TSC is the cheapest
  * clock but its rate is unknown and, without CPUID's invariant-TSC bit, not even constant (and QEMU's TCG

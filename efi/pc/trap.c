@@ -1,4 +1,4 @@
-/* efi/trap.c - our own IDT after ExitBootServices: every CPU exception ends in a report on COM1 and on the
+/* efi/pc/trap.c - our own IDT after ExitBootServices: every CPU exception ends in a report on COM1 and on the
  * screen (when there is one), not in the firmware's handlers (whose code and console are gone) nor in a
  * silent triple-fault reset.
  *

@@ -1,4 +1,4 @@
-/* efi/io.h - x86 port I/O and CPU instructions the loader uses directly (no firmware after EBS). */
+/* efi/pc/io.h - x86 port I/O and CPU instructions the loader uses directly (no firmware after EBS). */
 #ifndef ANIMA_EFI_IO_H
 #define ANIMA_EFI_IO_H
 

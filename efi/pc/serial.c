@@ -1,4 +1,4 @@
-/* efi/serial.c - COM1: a 16550 UART at I/O port 0x3F8, 115200 baud 8N1, polled, no interrupts.
+/* efi/pc/serial.c - COM1: a 16550 UART at I/O port 0x3F8, 115200 baud 8N1, polled, no interrupts.
  *
  * It is the trace's channel after ExitBootServices, so it must never hang the run: a machine without a
  * UART (QEMU -serial none, most laptops) is detected once and then every write is skipped, and a UART that

@@ -12,14 +12,25 @@
 
 #include "anima_gen.h" /* generated from the catalogue: sizes, tables, step code */
 
-#define ANIMA_MAX_STIMULI 512
-#define ANIMA_ERR_MAX 160
+#define ANIMA_ERR_MAX 240
+#define ANIMA_MAX_SETS 256 /* distinct parameters one run may --set */
 
 enum anima_env { ANIMA_ENV_NORMAL = 0, ANIMA_ENV_DARK = 1, ANIMA_ENV_LIGHT = 2 };
 
 enum anima_end_reason { ANIMA_END_NONE = 0, ANIMA_END_TICKS, ANIMA_END_DEATH, ANIMA_END_COMMAND };
 
 enum anima_fault { ANIMA_FAULT_NONE = 0, ANIMA_FAULT_DIVIDE, ANIMA_FAULT_PAGEFAULT, ANIMA_FAULT_INVALID_OPCODE };
+
+/* --clock (UEFI): which time source paces the run. The order is that of the option's words in
+ * core/options.c (clock_words); a new source is added to both. */
+enum anima_clock {
+	ANIMA_CLOCK_AUTO = 0,
+	ANIMA_CLOCK_TSC,
+	ANIMA_CLOCK_PMTIMER,
+	ANIMA_CLOCK_HPET,
+	ANIMA_CLOCK_PIT,
+	ANIMA_CLOCK_CPUID,
+};
 
 /* One scheduled stimulus: at tick `tick`, stimulus `id` (index into the catalogue's stimulus table) acts with
  * `value` (already mapped: `auto` becomes the catalogue's auto value). */
@@ -29,40 +40,89 @@ struct anima_stimulus {
 	int32_t value;
 };
 
-/* Which options a platform accepts beyond the common ones. */
-#define ANIMA_OPT_HOST 1u /* --trace --catalogue-info --save FILE */
-#define ANIMA_OPT_UEFI 2u /* --persist --fault */
+/* One --set: parameter `id` (index into the catalogue's parameter table) takes `value`. */
+struct anima_param_set {
+	uint32_t id;
+	int32_t value;
+};
+
+/* Which platform accepts an option (the options table in core/options.c says, per option). */
+#define ANIMA_OPT_HOST 1u /* anima-sim */
+#define ANIMA_OPT_UEFI 2u /* anima.efi */
 
 struct anima_options {
 	uint64_t seed;
 	int seed_given; /* 0: the platform chooses (hosted: 1; UEFI: RDRAND or a fixed seed) */
+	uint64_t individual; /* --individual: the individual's traits are drawn from this instead of the seed */
+	int individual_given;
 	uint64_t ticks; /* default 86400; the UEFI default boot runs "forever": ticks_given == 0 there */
 	int ticks_given;
 	uint64_t every; /* default 60 */
 	int env;        /* enum anima_env */
 	uint64_t speed; /* simulated seconds per wall second; 0 = max */
 	int speed_given;
-	const char *trace;  /* hosted: path or "-"; NULL = no trace */
-	const char *save;   /* path, NULL = none */
-	const char *resume; /* path, NULL = none */
+	const char *trace;      /* hosted: path or "-"; NULL = no trace */
+	const char *save;       /* path, NULL = none */
+	const char *resume;     /* path, NULL = none */
+	const char *scenario;   /* path, NULL = none: the platform reads it and calls anima_scenario_parse */
+	const char *columns;    /* comma-separated globs, NULL = every column */
+	const char *events;     /* hosted: path for the '#' lines, NULL = in the trace */
+	const char *summary;    /* hosted: path for the JSON summary, NULL = none */
+	const char *trace_file; /* UEFI: NAME or "none", NULL = the default */
 	int catalogue_info;
+	int describe;
+	int help;
+	int version;
 	int persist;
 	int fault; /* enum anima_fault */
-	unsigned nstimuli;
-	struct anima_stimulus stimuli[ANIMA_MAX_STIMULI];
+	int clock; /* enum anima_clock */
+	unsigned nsets;
+	struct anima_param_set sets[ANIMA_MAX_SETS];
+	/* The schedule of --stimulus and --scenario actions, sorted by tick (stable). Its storage belongs to
+	 * the platform (anima_options_defaults keeps it), sized so that no practical scenario meets the bound. */
+	struct anima_stimulus *stimuli;
+	size_t nstimuli, max_stimuli;
 };
 
+/* Sets the defaults; keeps the schedule's storage (o->stimuli, o->max_stimuli) and empties it. */
+void anima_options_defaults(struct anima_options *o);
 /* Parses argv[0..argc) (no program name) on top of what *o holds: call anima_options_defaults first (or
  * parse anima.cfg's words first and then the command line's, so that the later ones win). On error writes
  * one line (no newline) naming the argument into err and returns -1; the options are then unusable.
- * `accept` is a mask of ANIMA_OPT_*. */
+ * `accept` is the platform (ANIMA_OPT_HOST or ANIMA_OPT_UEFI). */
 int anima_options_parse(struct anima_options *o, int argc, char *const *argv, unsigned accept, char *err,
 			size_t errlen);
-void anima_options_defaults(struct anima_options *o);
+/* Writes the usage (every option of both programs, generated from the options table) line by line, each
+ * line without its newline. */
+void anima_options_usage(const char *prog, void (*line)(void *ctx, const char *text), void *ctx);
+/* "PROG VERSION catalogue=HASH" into buf. */
+void anima_version_line(const char *prog, char *buf, size_t cap);
+/* Adds one timed stimulus to the schedule (sorted, stable). Returns 0, or -1 with a one-line reason. */
+int anima_options_add_stimulus(struct anima_options *o, uint64_t tick, uint32_t id, int32_t value, char *err,
+			       size_t errlen);
+/* Stimuli by name, shared by --stimulus, scenario files and live commands. anima_stimulus_find returns the
+ * catalogue index of name[0..n) or -1. The other two append a one-line reason to err (a terminated string). */
+int anima_stimulus_find(const char *name, size_t n);
+void anima_stimulus_unknown(const char *name, size_t n, char *err, size_t errlen);
+/* text[0..n): a whole number in the stimulus's range, or `auto` where it has one (mapped to its value). */
+int anima_stimulus_value(uint32_t id, const char *text, size_t n, int32_t *value, char *err, size_t errlen);
+
+/* Parses a scenario file's text buf[0..len) (docs/options.md: `TICK:NAME=VALUE` or
+ * `dDAY HH:MM[:SS] NAME=VALUE` lines, `#` comments) into o's schedule. On error writes
+ * `FILE:LINE:COLUMN: error: MESSAGE` (one line, no newline) into err and returns -1. */
+int anima_scenario_parse(struct anima_options *o, const char *file, const char *buf, size_t len, char *err,
+			 size_t errlen);
+
+/* Gives the parameters of every --set their values (after anima_sim_init or a checkpoint). */
+struct anima_sim;
+void anima_options_apply_sets(const struct anima_options *o, struct anima_sim *sim);
 
 /* Splits a command line (anima.cfg's line, or the UEFI Shell's LoadOptions converted to ASCII) into argv in
  * place; quotes are not special. Returns argc, or -1 when there are more than max words. */
 int anima_split_args(char *line, char **argv, int max);
+
+/* Shell-style glob (`*`, `?`, `[...]`) over a whole name. */
+int anima_glob(const char *pattern, const char *name);
 
 /* The platform: where the trace goes, how the run is paced, how live commands arrive. */
 struct anima_platform {
@@ -74,6 +134,8 @@ struct anima_platform {
 	/* Called once per tick boundary: may return 1 and fill id and value to inject a stimulus at the next tick,
 	 * or return 2 to stop the run (reason=command). Optional. */
 	int (*poll)(void *ctx, uint64_t tick, uint32_t *id, int32_t *value);
+	/* Takes the '#' lines apart from the rows (anima-sim --events); NULL: they go to write, in order. */
+	void (*comment)(void *ctx, const char *bytes, size_t n);
 };
 
 /* The whole simulation state: plain arrays, nothing behind pointers, so a checkpoint is a copy of it. */

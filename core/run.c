@@ -5,7 +5,8 @@
 #define OUT_CAP 65536
 
 struct out {
-	const struct anima_platform *p;
+	void (*write)(void *ctx, const char *bytes, size_t n);
+	void *ctx;
 	size_t len;
 	char buf[OUT_CAP];
 };
@@ -13,7 +14,7 @@ struct out {
 static void out_flush(struct out *o)
 {
 	if (o->len)
-		o->p->write(o->p->ctx, o->buf, o->len);
+		o->write(o->ctx, o->buf, o->len);
 	o->len = 0;
 }
 
@@ -43,13 +44,73 @@ static void out_i64(struct out *o, int64_t v)
 	o->len += anima_fmt_i64(o->buf + o->len, v);
 }
 
+/* The columns of this run (--columns): state slots in catalogue order, and how many. */
+static uint32_t col_slots[ANIMA_NVARS];
+static uint32_t ncols;
+
+/* Column k (after tick) of anima_trace_header into name; returns the position after it. */
+static const char *next_name(const char *h, char *name, size_t cap)
+{
+	size_t m = 0;
+	while (*h && *h != ',') {
+		if (m + 1 < cap)
+			name[m++] = *h;
+		h++;
+	}
+	name[m] = 0;
+	return *h == ',' ? h + 1 : h;
+}
+
+static int selected(const char *patterns, const char *name)
+{
+	char pat[128];
+	const char *p = patterns;
+	for (;;) {
+		size_t n = 0;
+		while (p[n] && p[n] != ',')
+			n++;
+		if (n < sizeof pat) {
+			for (size_t i = 0; i < n; i++)
+				pat[i] = p[i];
+			pat[n] = 0;
+			if (anima_glob(pat, name))
+				return 1;
+		}
+		if (!p[n])
+			return 0;
+		p += n + 1;
+	}
+}
+
+/* The header line and the column slots: every column, or those matching --columns (tick always first). */
+static void write_header(struct out *o, const struct anima_options *opt, int header)
+{
+	char name[128];
+	const char *h = next_name(anima_trace_header, name, sizeof name); /* "tick" */
+	ncols = 0;
+	if (header)
+		out_str(o, "tick");
+	for (uint32_t k = 0; k < ANIMA_NVARS; k++) {
+		h = next_name(h, name, sizeof name);
+		if (opt->columns && !selected(opt->columns, name))
+			continue;
+		col_slots[ncols++] = anima_trace_slots[k];
+		if (header) {
+			out_str(o, ",");
+			out_str(o, name);
+		}
+	}
+	if (header)
+		out_str(o, "\n");
+}
+
 static void write_row(struct out *o, const struct anima_sim *sim)
 {
 	out_u64(o, sim->tick);
-	for (uint32_t k = 0; k < ANIMA_NVARS; k++) {
+	for (uint32_t k = 0; k < ncols; k++) {
 		out_room(o, 13);
 		o->buf[o->len++] = ',';
-		o->len += anima_fmt_i64(o->buf + o->len, sim->state[anima_trace_slots[k]]);
+		o->len += anima_fmt_i64(o->buf + o->len, sim->state[col_slots[k]]);
 	}
 	out_room(o, 1);
 	o->buf[o->len++] = '\n';
@@ -77,30 +138,33 @@ static const char *const reason_names[] = {"none", "ticks", "death", "command"};
 enum anima_end_reason anima_run(struct anima_sim *sim, const struct anima_options *opt,
 				const struct anima_platform *p, int header)
 {
-	static struct out o; /* 64 KiB: too big for a firmware stack */
+	static struct out o;  /* 64 KiB: too big for a firmware stack */
+	static struct out ev; /* the '#' lines, when the platform takes them apart (--events) */
+	struct out *c = p->comment ? &ev : &o;
 	enum anima_end_reason reason = ANIMA_END_TICKS;
 	uint64_t every = opt->every ? opt->every : 1;
 	uint64_t start = sim->tick;
 	uint64_t end = opt->ticks > UINT64_MAX - start ? UINT64_MAX : start + opt->ticks;
-	unsigned next_stim = 0;
+	size_t next_stim = 0;
 	uint32_t live_id[16];
 	int32_t live_value[16];
 	unsigned nlive = 0;
 	const uint32_t nstimuli = ANIMA_NSTIMULI; /* may be 0 */
 
-	o.p = p;
+	o.write = p->write;
+	o.ctx = p->ctx;
 	o.len = 0;
+	ev.write = p->comment;
+	ev.ctx = p->ctx;
+	ev.len = 0;
 	/* Stimuli at or before a resumed tick already acted on the checkpointed state. */
 	while (next_stim < opt->nstimuli && (opt->stimuli[next_stim].tick < start ||
 					     (start > 0 && opt->stimuli[next_stim].tick == start)))
 		next_stim++;
-	if (header) {
-		out_str(&o, anima_trace_header);
-		out_str(&o, "\n");
-	}
+	write_header(&o, opt, header);
 	if (start == 0) {
 		while (next_stim < opt->nstimuli && opt->stimuli[next_stim].tick == 0) {
-			apply_stimulus(&o, sim, opt->stimuli[next_stim].id, opt->stimuli[next_stim].value);
+			apply_stimulus(c, sim, opt->stimuli[next_stim].id, opt->stimuli[next_stim].value);
 			next_stim++;
 		}
 		write_row(&o, sim);
@@ -131,31 +195,32 @@ enum anima_end_reason anima_run(struct anima_sim *sim, const struct anima_option
 		}
 		anima_sim_step(sim);
 		while (next_stim < opt->nstimuli && opt->stimuli[next_stim].tick == sim->tick) {
-			apply_stimulus(&o, sim, opt->stimuli[next_stim].id, opt->stimuli[next_stim].value);
+			apply_stimulus(c, sim, opt->stimuli[next_stim].id, opt->stimuli[next_stim].value);
 			next_stim++;
 		}
 		for (unsigned k = 0; k < nlive; k++)
-			apply_stimulus(&o, sim, live_id[k], live_value[k]);
+			apply_stimulus(c, sim, live_id[k], live_value[k]);
 		nlive = 0;
 		int dead = !anima_sim_alive(sim);
 		if (sim->tick % every == 0)
 			write_row(&o, sim);
 		if (dead) {
-			out_str(&o, "# anima: death tick=");
-			out_u64(&o, sim->tick);
-			out_str(&o, " cause=");
-			out_str(&o, anima_sim_cause(sim));
-			out_str(&o, "\n");
+			out_str(c, "# anima: death tick=");
+			out_u64(c, sim->tick);
+			out_str(c, " cause=");
+			out_str(c, anima_sim_cause(sim));
+			out_str(c, "\n");
 			reason = ANIMA_END_DEATH;
 			break;
 		}
 	}
 done:
-	out_str(&o, "# anima: end tick=");
-	out_u64(&o, sim->tick);
-	out_str(&o, " reason=");
-	out_str(&o, reason_names[reason]);
-	out_str(&o, "\n");
+	out_str(c, "# anima: end tick=");
+	out_u64(c, sim->tick);
+	out_str(c, " reason=");
+	out_str(c, reason_names[reason]);
+	out_str(c, "\n");
 	out_flush(&o);
+	out_flush(&ev);
 	return reason;
 }

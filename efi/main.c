@@ -22,6 +22,12 @@ static struct anima_options opts;
 static struct anima_sim sim;
 static uint8_t checkpoint[ANIMA_CHECKPOINT_BYTES];
 
+static void say_line(void *ctx, const char *text)
+{
+	(void)ctx;
+	say(text);
+}
+
 static EFI_STATUS refuse(const char *what, EFI_STATUS status)
 {
 	char line[ANIMA_ERR_MAX + 96] = "anima: ";
@@ -66,7 +72,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
 	char err[ANIMA_ERR_MAX + 64] = "";
 	char line[160];
-	struct anima_platform platform;
+	struct anima_platform platform = {0};
 	EFI_STATUS s;
 	int tried;
 
@@ -83,12 +89,22 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		return refuse("cannot find the loaded image", EFI_LOAD_ERROR);
 	if (options_load(&opts, err, sizeof err) != 0)
 		return refuse(err, EFI_INVALID_PARAMETER);
+	if (opts.help || opts.version) { /* answered in the Shell; the machine stays the firmware's */
+		if (opts.help)
+			anima_options_usage("anima.efi", say_line, NULL);
+		else {
+			anima_version_line("anima.efi", line, sizeof line);
+			say(line);
+		}
+		return EFI_SUCCESS;
+	}
 	if (!opts.speed_given)
 		opts.speed = 600; /* a day in 2.4 minutes: watchable, and the default of the contract */
 
 	/* 3. The organism. */
 	if (load_organism(st, err, sizeof err) != 0)
 		return refuse(err, EFI_INVALID_PARAMETER);
+	anima_options_apply_sets(&opts, &sim);
 	if (!opts.ticks_given)
 		opts.ticks = UINT64_MAX - sim.tick; /* the default boot lives until death or a command */
 	line[0] = 0;

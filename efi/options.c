@@ -7,12 +7,16 @@
 
 #define CFG_MAX 4096
 #define LINE_MAX 8192
-#define WORDS_MAX (2 * ANIMA_MAX_STIMULI + 64)
+#define WORDS_MAX (LINE_MAX / 2 + 1) /* a line of one-letter words */
+#define MAX_STIMULI 65536            /* the schedule of --stimulus and --scenario actions */
+#define SCENARIO_MAX (4u << 20)      /* bytes of a scenario file: some 150,000 lines */
 
 static char cfg[CFG_MAX + 1];
 static char cmdline[LINE_MAX + 1];
 static char *argv_all[2 * WORDS_MAX];
-static struct anima_options scratch; /* validating one source alone, and live stimuli */
+static struct anima_stimulus schedule[MAX_STIMULI];
+static char scenario[SCENARIO_MAX];
+static struct anima_options scratch; /* validating one source alone */
 
 /* Returns the length, or -1 when the UCS-2 text is not printable ASCII (binary optional data). */
 static int ucs2_to_ascii(const CHAR16 *src, size_t nchars, char *dst, size_t cap)
@@ -126,7 +130,10 @@ int options_load(struct anima_options *o, char *err, size_t errlen)
 	if (cmdline_words(cmd_argv, WORDS_MAX, &ncmd, why, sizeof why) != 0)
 		return fail(err, errlen, "command line", why);
 	/* Each source alone first, so an error names where the bad option is. The parser only sets what it
-	 * reads: defaults first, every time. */
+	 * reads: defaults first, every time. The final options' schedule is the scratch's while validating:
+	 * it is parsed again below. */
+	scratch.stimuli = schedule;
+	scratch.max_stimuli = MAX_STIMULI;
 	anima_options_defaults(&scratch);
 	if (ncfg && anima_options_parse(&scratch, ncfg, cfg_argv, ANIMA_OPT_UEFI, why, sizeof why) != 0)
 		return fail(err, errlen, "anima.cfg", why);
@@ -134,33 +141,42 @@ int options_load(struct anima_options *o, char *err, size_t errlen)
 	if (ncmd && anima_options_parse(&scratch, ncmd, cmd_argv, ANIMA_OPT_UEFI, why, sizeof why) != 0)
 		return fail(err, errlen, "command line", why);
 	/* Then together: later words override earlier ones, so the command line wins over anima.cfg. */
+	o->stimuli = schedule;
+	o->max_stimuli = MAX_STIMULI;
 	anima_options_defaults(o);
 	if (anima_options_parse(o, ncfg + ncmd, argv_all, ANIMA_OPT_UEFI, why, sizeof why) != 0)
 		return fail(err, errlen, ncfg && ncmd ? "anima.cfg and command line" : ncfg ? "anima.cfg" : "command line", why);
+	if (o->scenario && !o->help && !o->version) {
+		size_t len = 0;
+		int r = volume_read(o->scenario, scenario, sizeof scenario, &len, why, sizeof why);
+		if (r == 1)
+			str_add(why, sizeof why, "no such file");
+		if (r != 0) {
+			err[0] = 0;
+			str_add(err, errlen, "--scenario ");
+			str_add(err, errlen, o->scenario);
+			str_add(err, errlen, ": ");
+			str_add(err, errlen, why);
+			return -1;
+		}
+		/* FILE:LINE:COLUMN: error: ... names the file itself */
+		if (anima_scenario_parse(o, o->scenario, scenario, len, err, errlen) != 0)
+			return -1;
+	}
 	return 0;
 }
 
 int options_stimulus(const char *name, const char *value, uint32_t *id, int32_t *v, char *err, size_t errlen)
 {
-	/* "--stimulus 0:NAME=VALUE" through the engine's parser: the same names, ranges and `auto` as the
-	 * command line, without a second copy of the stimulus table here. */
-	static char spec[128];
-	char *argv[2] = {"--stimulus", spec};
-
-	spec[0] = 0;
-	str_add(spec, sizeof spec, "0:");
-	str_add(spec, sizeof spec, name);
-	str_add(spec, sizeof spec, "=");
-	str_add(spec, sizeof spec, value);
-	anima_options_defaults(&scratch);
-	if (anima_options_parse(&scratch, 2, argv, ANIMA_OPT_UEFI, err, errlen) != 0)
-		return -1;
-	if (scratch.nstimuli != 1) {
-		err[0] = 0;
-		str_add(err, errlen, "not a stimulus");
+	/* The engine's own lookup: the same names, ranges and `auto` as --stimulus and scenario files. */
+	int k = anima_stimulus_find(name, str_len(name));
+	err[0] = 0;
+	if (k < 0) {
+		anima_stimulus_unknown(name, str_len(name), err, errlen);
 		return -1;
 	}
-	*id = scratch.stimuli[0].id;
-	*v = scratch.stimuli[0].value;
+	if (anima_stimulus_value((uint32_t)k, value, str_len(value), v, err, errlen) != 0)
+		return -1;
+	*id = (uint32_t)k;
 	return 0;
 }

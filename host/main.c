@@ -11,9 +11,15 @@
 
 static struct anima_sim sim; /* static: its size grows with the catalogue */
 static struct anima_options opts;
+/* The schedule of timed stimuli: untouched pages cost nothing, and a million is more than a scenario of a
+ * year at one action a minute. */
+#define MAX_STIMULI (1u << 20)
+static struct anima_stimulus schedule[MAX_STIMULI];
 
 struct host {
 	FILE *trace;
+	FILE *events;
+	int events_failed;
 	int write_failed;
 	struct timespec start;
 	uint64_t start_tick;
@@ -40,6 +46,55 @@ static void host_write(void *ctx, const char *bytes, size_t n)
 	struct host *h = ctx;
 	if (h->trace && fwrite(bytes, 1, n, h->trace) != n)
 		h->write_failed = 1;
+}
+
+static void host_comment(void *ctx, const char *bytes, size_t n)
+{
+	struct host *h = ctx;
+	if (fwrite(bytes, 1, n, h->events) != n)
+		h->events_failed = 1;
+}
+
+static void print_line(void *ctx, const char *text)
+{
+	(void)ctx;
+	puts(text);
+}
+
+/* The whole file, NUL-terminated, in memory the caller frees; NULL with errno on failure. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (n + 1 >= cap) {
+			char *more = realloc(buf, cap = cap ? 2 * cap : 65536);
+			if (!more) {
+				free(buf);
+				fclose(f);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = more;
+		}
+		size_t got = fread(buf + n, 1, cap - 1 - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		errno = EIO;
+		return NULL;
+	}
+	buf[n] = 0;
+	*len = n;
+	return buf;
 }
 
 static void host_pace(void *ctx, uint64_t tick, uint64_t speed)
@@ -113,9 +168,34 @@ int main(int argc, char **argv)
 	char err[ANIMA_ERR_MAX + 200];
 	struct host h = {0};
 
+	opts.stimuli = schedule;
+	opts.max_stimuli = MAX_STIMULI;
 	anima_options_defaults(&opts);
 	if (anima_options_parse(&opts, argc - 1, argv + 1, ANIMA_OPT_HOST, err, sizeof err))
 		usage_error(err);
+	if (opts.help) {
+		anima_options_usage("anima-sim", print_line, NULL);
+		return 0;
+	}
+	if (opts.version) {
+		anima_version_line("anima-sim", err, sizeof err);
+		puts(err);
+		return 0;
+	}
+	if (opts.scenario) {
+		size_t len = 0;
+		char *text = slurp(opts.scenario, &len);
+		if (!text) {
+			fprintf(stderr, "anima-sim: --scenario %s: %s\n", opts.scenario, strerror(errno));
+			return 2;
+		}
+		if (anima_scenario_parse(&opts, opts.scenario, text, len, err, sizeof err)) {
+			fprintf(stderr, "%s\n", err);
+			free(text);
+			return 2;
+		}
+		free(text);
+	}
 	if (opts.catalogue_info) {
 		printf("subsystems=%d variables=%d couplings=%d groups=%d\n", ANIMA_NSUBSYSTEMS, ANIMA_NVARS,
 		       ANIMA_NCOUPLINGS, ANIMA_NGROUPS);
@@ -140,6 +220,7 @@ int main(int argc, char **argv)
 	} else {
 		anima_sim_init(&sim, opts.seed, opts.env);
 	}
+	anima_options_apply_sets(&opts, &sim);
 	const char *trace = opts.trace ? opts.trace : "-";
 	if (strcmp(trace, "-") == 0) {
 		h.trace = stdout;
@@ -152,16 +233,28 @@ int main(int argc, char **argv)
 	}
 	static char iobuf[1 << 16];
 	setvbuf(h.trace, iobuf, _IOFBF, sizeof iobuf);
+	if (opts.events) {
+		h.events = strcmp(opts.events, "-") == 0 ? stdout : fopen(opts.events, "w");
+		if (!h.events) {
+			fprintf(stderr, "anima-sim: --events %s: %s\n", opts.events, strerror(errno));
+			return 1;
+		}
+	}
 	clock_gettime(CLOCK_MONOTONIC, &h.start);
 	h.start_tick = sim.tick;
 	h.end_tick = sim.tick + opts.ticks;
 	h.progress = isatty(2) && opts.ticks >= 10 * 86400;
-	struct anima_platform p = {&h, host_write, host_pace, h.progress ? host_poll : NULL};
+	struct anima_platform p = {&h, host_write, host_pace, h.progress ? host_poll : NULL,
+				   h.events ? host_comment : NULL};
 	anima_run(&sim, &opts, &p, 1);
 	if (h.progress)
 		fprintf(stderr, "\r\033[K");
 	if (fflush(h.trace) != 0 || h.write_failed || (h.trace != stdout && fclose(h.trace) != 0)) {
 		fprintf(stderr, "anima-sim: --trace %s: write failed: %s\n", trace, strerror(errno));
+		return 1;
+	}
+	if (h.events && (fflush(h.events) != 0 || h.events_failed || (h.events != stdout && fclose(h.events) != 0))) {
+		fprintf(stderr, "anima-sim: --events %s: write failed: %s\n", opts.events, strerror(errno));
 		return 1;
 	}
 	if (opts.save && save_checkpoint(opts.save) != 0) {

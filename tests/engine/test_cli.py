@@ -1,4 +1,4 @@
-"""anima-sim's outside contract: options, errors, determinism, checkpoints (../shared/contract.md)."""
+"""anima-sim's outside interface: options, errors, determinism, checkpoints (docs/options.md)."""
 import os
 
 import pytest

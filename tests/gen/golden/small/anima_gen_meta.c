@@ -23,6 +23,17 @@ const int32_t anima_param_values[2] = {
 	82800,
 };
 
+/* Parameter k's name "subsystem.param" and declared range, for --set and --describe. */
+const char *const anima_param_names[2] = {
+	"env.dawn",
+	"env.dusk",
+};
+
+const int32_t anima_param_range[2][2] = {
+	{0, 86399},
+	{0, 86399},
+};
+
 /* Trace column k+1 (catalogue order) is state slot anima_trace_slots[k] (layout order). */
 const uint32_t anima_trace_slots[13] = {
 	0,

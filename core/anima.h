@@ -68,6 +68,7 @@ struct anima_options {
 	const char *columns;    /* comma-separated globs, NULL = every column */
 	const char *events;     /* hosted: path for the '#' lines, NULL = in the trace */
 	const char *summary;    /* hosted: path for the JSON summary, NULL = none */
+	const char *summarize;  /* hosted: no run, the summary of this trace file */
 	const char *trace_file; /* UEFI: NAME or "none", NULL = the default */
 	int catalogue_info;
 	int describe;
@@ -136,7 +137,73 @@ struct anima_platform {
 	int (*poll)(void *ctx, uint64_t tick, uint32_t *id, int32_t *value);
 	/* Takes the '#' lines apart from the rows (anima-sim --events); NULL: they go to write, in order. */
 	void (*comment)(void *ctx, const char *bytes, size_t n);
+	/* Fed every sample (the rows' ticks, all observables whatever --columns shows); NULL: none. */
+	struct anima_summary *summary;
 };
+
+/* The summary of a run (core/summary.c, the one definition of its numbers; docs/options.md "Summary"). */
+#define ANIMA_SUMMARY_NOBS 24        /* the observables of anima_summary_observables */
+#define ANIMA_SUMMARY_OPEN_NIGHTS 16 /* nights held until their episodes are final */
+enum { ANIMA_SUMMARY_NIGHT = 1, ANIMA_SUMMARY_DAY = 2 };
+extern const char *const anima_summary_observables[ANIMA_SUMMARY_NOBS];
+
+struct anima_summary_episode {
+	uint64_t onset, wake;
+	uint64_t stage_s[5]; /* seconds in each stage (0 unused) */
+	uint64_t nrem, last_rem_end;
+	uint32_t cycles;
+	int has_rem, began_before, ended_after;
+};
+
+struct anima_summary_night {
+	int64_t day; /* the window from noon of `day` to noon of day+1 */
+	struct anima_summary_episode main;
+	int has_main, has_temp, has_cortisol;
+	uint32_t others;
+	int32_t temp_min, cortisol_peak;
+	uint64_t temp_min_tick, cortisol_peak_tick, covered_from, covered_to;
+};
+
+struct anima_summary {
+	int present[ANIMA_SUMMARY_NOBS];
+	/* Receives each finished night and day as a JSON object (a leading ',' after the first of its kind). */
+	void (*emit)(void *ctx, int kind, const char *json, size_t n);
+	void *ctx;
+	uint64_t held_tick, step, samples;
+	int has_held;
+	int32_t held[ANIMA_SUMMARY_NOBS];
+	int ep_state; /* 0 none, 1 asleep, 2 awake since ep.wake: may still go on */
+	struct anima_summary_episode ep;
+	struct anima_summary_night nights[ANIMA_SUMMARY_OPEN_NIGHTS];
+	unsigned nnights;
+	int64_t day;
+	uint64_t day_samples, day_asleep_s;
+	int64_t day_sum[ANIMA_SUMMARY_NOBS];
+	uint64_t nights_written, days_written;
+};
+
+/* What the summary says about the run as a whole. */
+struct anima_summary_head {
+	int has_seed, has_individual, has_death;
+	uint64_t seed, individual, start_tick, end_tick, every, death_tick;
+	const char *end;       /* ticks, death, command; NULL: unknown */
+	const char *cause;     /* with has_death */
+	const char *catalogue; /* the catalogue hash in hex; NULL: unknown */
+};
+
+/* present[k]: observable k is known (its column exists). */
+void anima_summary_init(struct anima_summary *s, const int *present,
+			void (*emit)(void *ctx, int kind, const char *json, size_t n), void *ctx);
+/* One sample: values[k] of observable k at `tick`; ticks increase. */
+void anima_summary_sample(struct anima_summary *s, uint64_t tick, const int32_t *values);
+/* After the last sample; `step` is what the last sample stands for when only one was seen. */
+void anima_summary_finish(struct anima_summary *s, uint64_t step);
+/* The whole JSON document: the head, then the nights and days that were emitted (concatenated). */
+void anima_summary_document(const struct anima_summary_head *h, const char *nights, size_t nights_len,
+			    const char *days, size_t days_len, void (*write)(void *ctx, const char *bytes, size_t n),
+			    void *ctx);
+/* The state slot of each observable in this catalogue, -1 where it has none. */
+void anima_summary_slots(int32_t *slots);
 
 /* The whole simulation state: plain arrays, nothing behind pointers, so a checkpoint is a copy of it. */
 struct anima_sim {

@@ -133,6 +133,17 @@ static void apply_stimulus(struct out *o, struct anima_sim *sim, uint32_t id, in
 	anima_sim_stimulus(sim, id, value);
 }
 
+/* The summary's sample: every observable, from the state (not from the row, which --columns may thin). */
+static int32_t obs_slots[ANIMA_SUMMARY_NOBS];
+
+static void summarize(struct anima_summary *s, const struct anima_sim *sim)
+{
+	int32_t v[ANIMA_SUMMARY_NOBS];
+	for (int k = 0; k < ANIMA_SUMMARY_NOBS; k++)
+		v[k] = obs_slots[k] >= 0 ? sim->state[obs_slots[k]] : 0;
+	anima_summary_sample(s, sim->tick, v);
+}
+
 static const char *const reason_names[] = {"none", "ticks", "death", "command"};
 
 enum anima_end_reason anima_run(struct anima_sim *sim, const struct anima_options *opt,
@@ -162,12 +173,16 @@ enum anima_end_reason anima_run(struct anima_sim *sim, const struct anima_option
 					     (start > 0 && opt->stimuli[next_stim].tick == start)))
 		next_stim++;
 	write_header(&o, opt, header);
+	if (p->summary)
+		anima_summary_slots(obs_slots);
 	if (start == 0) {
 		while (next_stim < opt->nstimuli && opt->stimuli[next_stim].tick == 0) {
 			apply_stimulus(c, sim, opt->stimuli[next_stim].id, opt->stimuli[next_stim].value);
 			next_stim++;
 		}
 		write_row(&o, sim);
+		if (p->summary)
+			summarize(p->summary, sim);
 	}
 	if (!anima_sim_alive(sim))
 		reason = ANIMA_END_DEATH;
@@ -202,8 +217,11 @@ enum anima_end_reason anima_run(struct anima_sim *sim, const struct anima_option
 			apply_stimulus(c, sim, live_id[k], live_value[k]);
 		nlive = 0;
 		int dead = !anima_sim_alive(sim);
-		if (sim->tick % every == 0)
+		if (sim->tick % every == 0) {
 			write_row(&o, sim);
+			if (p->summary)
+				summarize(p->summary, sim);
+		}
 		if (dead) {
 			out_str(c, "# anima: death tick=");
 			out_u64(c, sim->tick);

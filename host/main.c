@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "anima.h"
+#include "host.h"
 
 static struct anima_sim sim; /* static: its size grows with the catalogue */
 static struct anima_options opts;
@@ -182,6 +183,8 @@ int main(int argc, char **argv)
 		puts(err);
 		return 0;
 	}
+	if (opts.summarize)
+		return host_summarize(opts.summarize, opts.summary);
 	if (opts.scenario) {
 		size_t len = 0;
 		char *text = slurp(opts.scenario, &len);
@@ -244,9 +247,12 @@ int main(int argc, char **argv)
 	h.start_tick = sim.tick;
 	h.end_tick = sim.tick + opts.ticks;
 	h.progress = isatty(2) && opts.ticks >= 10 * 86400;
+	static struct anima_summary summary;
 	struct anima_platform p = {&h, host_write, host_pace, h.progress ? host_poll : NULL,
-				   h.events ? host_comment : NULL};
-	anima_run(&sim, &opts, &p, 1);
+				   h.events ? host_comment : NULL, opts.summary ? &summary : NULL};
+	if (opts.summary)
+		host_summary_begin(&summary);
+	enum anima_end_reason reason = anima_run(&sim, &opts, &p, 1);
 	if (h.progress)
 		fprintf(stderr, "\r\033[K");
 	if (fflush(h.trace) != 0 || h.write_failed || (h.trace != stdout && fclose(h.trace) != 0)) {
@@ -256,6 +262,29 @@ int main(int argc, char **argv)
 	if (h.events && (fflush(h.events) != 0 || h.events_failed || (h.events != stdout && fclose(h.events) != 0))) {
 		fprintf(stderr, "anima-sim: --events %s: write failed: %s\n", opts.events, strerror(errno));
 		return 1;
+	}
+	if (opts.summary) {
+		static const char *const reasons[] = {"none", "ticks", "death", "command"};
+		struct anima_summary_head head = {0};
+		char hex[17];
+		host_catalogue_hex(hex);
+		head.catalogue = hex;
+		anima_summary_finish(&summary, opts.every);
+		head.has_seed = 1;
+		head.seed = sim.seed;
+		head.has_individual = 1;
+		head.individual = opts.individual_given ? opts.individual : sim.seed;
+		head.start_tick = h.start_tick;
+		head.end_tick = sim.tick;
+		head.every = opts.every;
+		head.end = reasons[reason];
+		if (reason == ANIMA_END_DEATH) {
+			head.has_death = 1;
+			head.death_tick = sim.tick;
+			head.cause = anima_sim_cause(&sim);
+		}
+		if (host_summary_write(opts.summary, &head) != 0)
+			return 1;
 	}
 	if (opts.save && save_checkpoint(opts.save) != 0) {
 		fprintf(stderr, "anima-sim: --save %s: cannot write checkpoint: %s\n", opts.save, strerror(errno));

@@ -7,17 +7,30 @@ A trace is what `anima-sim --trace FILE` writes, or a captured COM1 log of the U
     tick,subsystem.variable,...                               (the header: the first line starting 'tick,')
     0,123,...                                                 (integers only, one row per sample)
 
+A UTF-8 byte-order mark at the start of the file is ignored.
+
 Use:
     trace = anima_trace.read_trace(path)        # raises TraceError with a one-line message
     trace.column("body.temp")                   # array of ints, or None when the column is absent
     anima_trace.nights(trace)                   # per-night sleep analysis (list of Night)
+
+The reader streams: its memory does not grow with the length of the trace (a 30-day `--every 1` trace is
+1.8 GB of text). Everything exact is computed while reading, from every row: the row count, the sampling
+step, the sleep-stage runs (for the per-night analysis) and each noon-to-noon window's temperature minimum
+and cortisol peak. The columns themselves are kept for drawing: every row while the trace has at most
+`max_points` rows, beyond that each column is decimated to at most `max_points` points, two per bucket of
+rows (the bucket's minimum and maximum, in the order they occurred), so a spike survives in a figure.
+`Trace.decimated` says which; `Trace.bucket_rows` is the bucket size.
 
 Time: one tick is one simulated second; tick 0 is midnight of day 0.
 """
 
 import re
 from array import array
+from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter, sub
 from typing import List, Optional
 
 DAY = 86400
@@ -33,10 +46,20 @@ WAKE_GAP = 30 * MINUTE       # awakenings up to this long stay inside one sleep 
 REM_MERGE = 15 * MINUTE      # REM runs closer than this form one REM period
 MIN_NREM_BEFORE_REM = 15 * MINUTE  # a REM period closes a cycle when this much NREM came before it
 
+# Bounds of what the reader keeps in memory.
+MAX_POINTS = 20000           # points kept per column for figures (above: min/max decimation)
+MAX_EVENTS = 20000           # '#' lines kept as events (the rest are counted, and said so in a warning)
+MAX_LINE = 1 << 20           # bytes; a longer line is noise before the header and an error after it
+MAX_STEPS = 4096             # distinct tick differences counted for the median step
+_CHUNK = 4096                # rows parsed before they are folded into the kept points
+
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 _ROW = re.compile(r"-?[0-9]+(?:,-?[0-9]+)*")
 _INT = re.compile(r"-?[0-9]+")
 _TICK_IN_COMMENT = re.compile(r"\btick=(-?[0-9]+)\b")
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+_INT64_DIGITS = 19           # a field of more digits than this may not fit in 64 bits
+_BOM = "\ufeff"
 
 
 class TraceError(Exception):
@@ -62,39 +85,77 @@ class Event:
 
 
 @dataclass
+class StageRuns:
+    """The sleep.stage column run-length encoded: run i starts at row `row[i]`, tick `tick[i]`, with stage
+    `stage[i]`, and lasts until the next run (or the end of the trace). Exact, whatever the decimation."""
+    tick: array = field(default_factory=lambda: array("q"))
+    row: array = field(default_factory=lambda: array("q"))
+    stage: array = field(default_factory=lambda: array("q"))
+
+    def __len__(self):
+        return len(self.tick)
+
+
+@dataclass
 class Trace:
     name: str
     columns: List[str]                      # header names, 'tick' first
-    data: dict                              # column name -> array('q') (or list) of values
+    data: dict                              # kept column name -> array('q') of its points
     events: List[Event] = field(default_factory=list)
     header_line: int = 0                    # 1-based line number of the header
     noise_lines: int = 0                    # non-comment lines skipped before the header
     warnings: List[TraceError] = field(default_factory=list)  # problems that did not stop the reading
+    rows: int = 0                           # rows read
+    first_tick: Optional[int] = None
+    last_tick: Optional[int] = None
+    bucket_rows: int = 1                    # rows per pair of kept points when decimated (1: every row kept)
+    events_dropped: int = 0                 # '#' lines beyond MAX_EVENTS, counted but not kept
+    stage_runs: Optional[StageRuns] = None  # None without a sleep.stage column
+    windows: dict = field(default_factory=dict)  # noon-to-noon window day -> [tmin, tick, cpeak, tick]
+    step_counts: Counter = field(default_factory=Counter)  # tick difference -> how often
 
     @property
     def ticks(self):
+        """The ticks of the kept points (every row's tick unless the trace is decimated)."""
         return self.data["tick"]
 
+    @property
+    def decimated(self):
+        return self.bucket_rows > 1
+
     def __len__(self):
-        return len(self.data["tick"])
+        return self.rows
 
     def has(self, name):
-        return name in self.data
+        """Whether the trace has the column (kept or not)."""
+        return name in self._index
 
     def column(self, name):
-        return self.data.get(name)
+        """The kept points of a column, or None when the trace has no such column."""
+        if name not in self._index:
+            return None
+        if name not in self.data:
+            raise KeyError("column %r was not kept by read_trace(columns=...)" % name)
+        return self.data[name]
+
+    def __post_init__(self):
+        self._index = {c: k for k, c in enumerate(self.columns)}
 
     def step(self):
         """The sampling interval in ticks (the median difference of successive ticks; 1 for < 2 rows)."""
-        t = self.ticks
-        if len(t) < 2:
+        total = sum(self.step_counts.values())
+        if not total:
             return 1
-        diffs = sorted(t[i + 1] - t[i] for i in range(len(t) - 1))
-        return diffs[len(diffs) // 2]
+        seen = 0
+        for diff in sorted(self.step_counts):
+            seen += self.step_counts[diff]
+            if seen > total // 2:
+                return diff
+        return 1  # not reached
 
     def end_tick(self):
         """The tick just after the last sample (last tick + one step); 0 for an empty trace."""
-        return self.ticks[-1] + self.step() if len(self) else 0
+        return self.last_tick + self.step() if self.rows else 0
 
 
 def clean_line(line):
@@ -122,81 +183,261 @@ def fmt_duration(seconds):
     return "%dh%02d" % (minutes // 60, minutes % 60)
 
 
-def parse_text(text, name="<trace>"):
-    """Parse the text of a trace; raises TraceError. See the module's docstring for the format."""
+# ---------------------------------------------------------------------------------------------------------
+# Reading
+
+def _lines_of_text(text):
+    """(line, complete) pairs of a str, split on '\\n' only (a CR is not a line end in a serial capture)."""
     lines = text.split("\n")
     complete_end = text.endswith("\n")
     if complete_end:
-        lines.pop()  # the empty string after the final newline
+        lines.pop()
+    last = len(lines) - 1
+    for i, line in enumerate(lines):
+        yield line, complete_end or i < last
+
+
+def _lines_of_file(f):
+    """(line, complete) pairs of a binary file, one line at a time, none longer than MAX_LINE bytes: the
+    rest of an overlong line is skipped and the line is given as None."""
+    while True:
+        raw = f.readline(MAX_LINE)
+        if not raw:
+            return
+        if len(raw) == MAX_LINE and not raw.endswith(b"\n"):
+            while True:  # skip to the end of the overlong line, MAX_LINE bytes at a time
+                more = f.readline(MAX_LINE)
+                if not more or more.endswith(b"\n"):
+                    break
+            yield None, True
+            continue
+        complete = raw.endswith(b"\n")
+        yield raw.decode("utf-8", errors="replace").rstrip("\n"), complete
+
+
+class _Reader:
+    """Folds rows into a Trace, a chunk at a time (see the module's docstring for what is kept)."""
+
+    def __init__(self, trace, keep, max_points):
+        self.trace = trace
+        cols = trace.columns
+        self.keep = [0] + [k for k, c in enumerate(cols) if k and (keep is None or c in keep)]
+        self.pick = itemgetter(*self.keep) if len(self.keep) > 1 else (lambda f: (f[0],))
+        self.kept = [array("q") for _ in self.keep]
+        for k, store in zip(self.keep, self.kept):
+            trace.data[cols[k]] = store
+        pos = {c: i for i, c in enumerate(cols[k] for k in self.keep)}
+        self.stage_at = pos.get("sleep.stage")
+        self.temp_at = pos.get("body.temp")
+        self.cort_at = pos.get("cortisol.level")
+        if "sleep.stage" in trace._index and self.stage_at is None:
+            raise ValueError("read_trace: sleep.stage must be kept for the sleep analysis")
+        if self.stage_at is not None:
+            trace.stage_runs = StageRuns()
+        self.max_points = max(8, max_points)
+        self.level = 0           # 0: one point per row; L >= 1: two points per 2**(L+1) rows
+        self.chunk = []          # parsed rows (tuples of the kept columns) not yet folded in
+        self.pending = []        # rows waiting for a whole bucket (level >= 1)
+
+    def add(self, values):
+        self.chunk.append(values)
+        if len(self.chunk) >= _CHUNK:
+            self.fold()
+
+    def fold(self):
+        rows = self.chunk
+        if not rows:
+            return
+        self.chunk = []
+        tr = self.trace
+        cols = list(zip(*rows))
+        ticks = cols[0]
+        if tr.rows == 0:
+            tr.first_tick = ticks[0]
+            diffs = map(sub, ticks[1:], ticks[:-1])
+        else:
+            diffs = map(sub, ticks, (tr.last_tick,) + ticks[:-1])
+        if len(tr.step_counts) < MAX_STEPS:
+            tr.step_counts.update(diffs)
+        first_row = tr.rows
+        tr.rows += len(rows)
+        tr.last_tick = ticks[-1]
+        if self.stage_at is not None:
+            self._stage_runs(ticks, cols[self.stage_at], first_row)
+        if self.temp_at is not None:
+            self._extremes(ticks, cols[self.temp_at], 0, lambda new, old: new < old)
+        if self.cort_at is not None:
+            self._extremes(ticks, cols[self.cort_at], 2, lambda new, old: new > old)
+        if self.level == 0:
+            for store, col in zip(self.kept, cols):
+                store.extend(col)
+        else:
+            self.pending.extend(rows)
+            self._bucket_pending(final=False)
+        while len(self.kept[0]) > self.max_points:
+            self._coarsen()
+
+    def _stage_runs(self, ticks, stage, first_row):
+        runs = self.trace.stage_runs
+        current = runs.stage[-1] if len(runs) else None
+        for i, s in enumerate(stage):
+            if s != current:
+                runs.tick.append(ticks[i])
+                runs.row.append(first_row + i)
+                runs.stage.append(s)
+                current = s
+
+    def _extremes(self, ticks, values, slot, better):
+        """Per noon-to-noon window, the first most extreme value and its tick (slot 0: min, 2: max)."""
+        windows = self.trace.windows
+        start = 0
+        n = len(ticks)
+        while start < n:
+            day = (ticks[start] - NOON) // DAY
+            stop = bisect_left(ticks, (day + 1) * DAY + NOON, start, n)
+            seg = values[start:stop]
+            best = min(seg) if slot == 0 else max(seg)
+            w = windows.setdefault(day, [None, None, None, None])
+            if w[slot] is None or better(best, w[slot]):
+                w[slot], w[slot + 1] = best, ticks[start + seg.index(best)]
+            start = stop
+
+    def _bucket_pending(self, final):
+        size = 2 ** (self.level + 1)
+        rows = self.pending
+        whole = len(rows) if final else len(rows) - len(rows) % size
+        if not whole:
+            return
+        cols = list(zip(*rows[:whole]))
+        del rows[:whole]
+        for store, col in zip(self.kept, cols):
+            _fold_groups(store, col, size, store is self.kept[0])
+
+    def _coarsen(self):
+        """Halve the kept points: each group of four becomes the group's min and max (ticks: 1st and 3rd)."""
+        for k, store in enumerate(self.kept):
+            old = store[:]
+            del store[:]
+            _fold_groups(store, old, 4, k == 0)
+        self.level += 1
+        self.trace.bucket_rows = 2 ** (self.level + 1)
+
+    def finish(self):
+        self.fold()
+        if self.level:
+            self._bucket_pending(final=True)
+
+
+def _fold_groups(out, values, size, is_tick):
+    """Append to `out` two points per group of `size` values: for ticks the group's first and middle tick,
+    for a column its minimum and maximum in the order they came. Groups of one or two are kept as they are."""
+    half = size // 2
+    for s in range(0, len(values), size):
+        seg = values[s:s + size]
+        if len(seg) <= 2:
+            out.extend(seg)
+        elif is_tick:
+            out.append(seg[0])
+            out.append(seg[min(half, len(seg) - 1)])
+        else:
+            lo, hi = min(seg), max(seg)
+            if seg.index(lo) <= seg.index(hi):
+                out.append(lo)
+                out.append(hi)
+            else:
+                out.append(hi)
+                out.append(lo)
+
+
+def parse_lines(lines, name="<trace>", columns=None, max_points=MAX_POINTS):
+    """Parse (line, complete) pairs (see _lines_of_file); raises TraceError. `columns`: the names to keep
+    for drawing (None: all; tick and the columns of the sleep analysis are always kept)."""
+    keep = None if columns is None else set(columns) | {"sleep.stage", "body.temp", "cortisol.level"}
     events = []
+    dropped = 0
     header = None
-    header_line = 0
     noise = 0
-    i = 0
-    for i, raw in enumerate(lines):
-        line = clean_line(raw).strip()
+    lineno = 0
+    for line, _complete in lines:
+        lineno += 1
+        if line is None:
+            noise += 1
+            continue
+        if lineno == 1 and line.startswith(_BOM):
+            line = line[1:]
+        line = clean_line(line).strip()
         if line.startswith("#"):
-            events.append(_event(i + 1, line, None))
+            if len(events) < MAX_EVENTS:
+                events.append(_event(lineno, line, None))
+            else:
+                dropped += 1
         elif line.startswith("tick,"):
             header = line
-            header_line = i + 1
             break
         elif line:
             noise += 1
     if header is None:
         raise TraceError("not a trace (no header line starting with 'tick,')")
+    header_line = lineno
 
-    columns = header.split(",")
-    for c in columns:
+    columns_ = header.split(",")
+    for c in columns_:
         if not c or c != c.strip():
             raise TraceError("bad header: empty or blank-padded column name", header_line)
-    if len(set(columns)) != len(columns):
-        dup = next(c for c in columns if columns.count(c) > 1)
+    if len(set(columns_)) != len(columns_):
+        dup = next(c for c in columns_ if columns_.count(c) > 1)
         raise TraceError("bad header: column '%s' appears twice" % dup, header_line)
-    ncol = len(columns)
-    store = [array("q") for _ in columns]
-    trace = Trace(name=name, columns=columns, data=dict(zip(columns, store)),
-                  header_line=header_line, noise_lines=noise)
+    ncol = len(columns_)
+    trace = Trace(name=name, columns=columns_, data={}, header_line=header_line, noise_lines=noise)
+    reader = _Reader(trace, keep, max_points)
     last = None
-    nlines = len(lines)
-    for j in range(header_line, nlines):
-        line = lines[j]
-        if "\r" in line or "\x1b" in line:
-            line = clean_line(line)
-        line = line.strip()
-        if not line:
-            continue
-        if line[0] == "#":
-            events.append(_event(j + 1, line, last))
-            continue
-        if line == header:
-            continue  # the same header again (a resumed run after a reboot): the rows go on
+    for line, complete in lines:
+        lineno += 1
         try:
+            if line is None:
+                raise TraceError("line longer than %d bytes" % MAX_LINE, lineno)
+            if "\r" in line or "\x1b" in line:
+                line = clean_line(line)
+            line = line.strip()
+            if not line:
+                continue
+            if line[0] == "#":
+                if len(events) < MAX_EVENTS:
+                    events.append(_event(lineno, line, last))
+                else:
+                    dropped += 1
+                continue
+            if line == header:
+                continue  # the same header again (a resumed run after a reboot): the rows go on
             fields = line.split(",")
             if len(fields) != ncol:
-                raise TraceError("row has %d fields, the header has %d" % (len(fields), ncol), j + 1)
+                raise TraceError("row has %d fields, the header has %d" % (len(fields), ncol), lineno)
             if not _ROW.fullmatch(line):
-                _check_fields(fields, columns, j + 1)
-            vals = [int(f) for f in fields]
-            tick = vals[0]
+                _check_fields(fields, columns_, lineno)
+            if max(map(len, fields)) >= _INT64_DIGITS:
+                _check_range(fields, columns_, lineno)
+            tick = int(fields[0])
             if last is not None and tick <= last:
-                raise TraceError("tick %d does not follow tick %d (ticks must increase)" % (tick, last), j + 1)
-            k = 0
-            try:
-                for k in range(ncol):
-                    store[k].append(vals[k])
-            except OverflowError:
-                for kk in range(k):  # undo the partial row
-                    store[kk].pop()
-                raise TraceError("integer out of the 64-bit range in column '%s'" % columns[k], j + 1)
+                raise TraceError("tick %d does not follow tick %d (ticks must increase)" % (tick, last), lineno)
         except TraceError as e:
-            if j == nlines - 1 and not complete_end:
-                trace.warnings.append(TraceError("incomplete last line ignored (%s)" % e.message, j + 1))
+            if not complete:
+                trace.warnings.append(TraceError("incomplete last line ignored (%s)" % e.message, lineno))
                 break
             raise
+        reader.add(tuple(map(int, reader.pick(fields))))
         last = tick
+    reader.finish()
     trace.events = events
+    trace.events_dropped = dropped
+    if dropped:
+        trace.warnings.append(TraceError("%d more '#' lines not kept as events (the first %d are)"
+                                         % (dropped, MAX_EVENTS)))
     return trace
+
+
+def parse_text(text, name="<trace>", columns=None, max_points=MAX_POINTS):
+    """Parse the text of a trace; raises TraceError. See the module's docstring for the format."""
+    return parse_lines(_lines_of_text(text), name, columns, max_points)
 
 
 def _check_fields(fields, columns, lineno):
@@ -207,6 +448,13 @@ def _check_fields(fields, columns, lineno):
             raise TraceError("non-integer field %r in column '%s'" % (shown, columns[k]), lineno)
 
 
+def _check_range(fields, columns, lineno):
+    """Raise on the first field outside the 64-bit signed range."""
+    for k, f in enumerate(fields):
+        if len(f.strip().lstrip("-")) >= _INT64_DIGITS and not _INT64_MIN <= int(f) <= _INT64_MAX:
+            raise TraceError("integer out of the 64-bit range in column '%s'" % columns[k], lineno)
+
+
 def _event(lineno, line, last_tick):
     text = line[1:].strip()
     m = _TICK_IN_COMMENT.search(text)
@@ -215,14 +463,13 @@ def _event(lineno, line, last_tick):
     return Event(lineno, last_tick, text, False)
 
 
-def read_trace(path):
-    """Read and parse a trace file; raises TraceError (unreadable file, not a trace, bad row)."""
+def read_trace(path, columns=None, max_points=MAX_POINTS):
+    """Read and parse a trace file, streaming; raises TraceError (unreadable file, not a trace, bad row)."""
     try:
         with open(path, "rb") as f:
-            raw = f.read()
+            return parse_lines(_lines_of_file(f), str(path), columns, max_points)
     except OSError as e:
         raise TraceError("cannot read: %s" % (e.strerror or e))
-    return parse_text(raw.decode("utf-8", errors="replace"), str(path))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -231,14 +478,14 @@ def read_trace(path):
 @dataclass
 class Episode:
     """A sleep episode: sleep samples with awakenings of at most `wake_gap` seconds between them."""
-    start: int                # index of its first sample
-    stop: int                 # index just after its last sleep sample
+    start: int                # row index of its first sample
+    stop: int                 # row index just after its last sleep sample
     onset: int                # tick of sleep onset
     wake: int                 # tick of the final awakening (first wake sample after it, or end of trace)
     asleep: int               # seconds asleep (stages 1..4) inside the episode
     n3: int                   # seconds in N3
     rem: int                  # seconds in REM
-    cycles: int               # NREM/REM cycles (see nrem_rem_cycles)
+    cycles: int               # NREM/REM cycles (see sleep_episodes)
     began_before: bool        # the trace starts asleep: the real onset is earlier
     ended_after: bool         # the trace ends asleep: the real wake is later
 
@@ -284,94 +531,79 @@ class Night:
         return out
 
 
-def _durations(ticks, step):
-    """Seconds each sample stands for: up to the next sample; the last one gets `step`."""
-    n = len(ticks)
-    return [ticks[i + 1] - ticks[i] for i in range(n - 1)] + ([step] if n else [])
-
-
 def sleep_episodes(trace, wake_gap=WAKE_GAP, rem_merge=REM_MERGE, min_nrem=MIN_NREM_BEFORE_REM):
-    """All sleep episodes of the trace (requires 'sleep.stage'; [] without it)."""
-    stage = trace.column("sleep.stage")
-    if stage is None or not len(trace):
+    """All sleep episodes of the trace (requires 'sleep.stage'; [] without it), from its exact stage runs.
+    A sample stands for the time up to the next sample (the last one for one step)."""
+    runs = trace.stage_runs
+    if runs is None or not trace.rows:
         return []
-    ticks = trace.ticks
-    step = trace.step()
-    dur = _durations(ticks, step)
-    n = len(ticks)
-    end_tick = ticks[-1] + step
-    # bouts of uninterrupted sleep
+    n = trace.rows
+    end_tick = trace.end_tick()
+    nruns = len(runs)
+    # bouts of uninterrupted sleep, as [first run, run after the last]
     bouts = []
     i = 0
-    while i < n:
-        if 1 <= stage[i] <= 4:
+    while i < nruns:
+        if 1 <= runs.stage[i] <= 4:
             j = i
-            while j < n and 1 <= stage[j] <= 4:
+            while j < nruns and 1 <= runs.stage[j] <= 4:
                 j += 1
             bouts.append([i, j])
             i = j
         else:
             i += 1
+
+    def run_end_tick(r):
+        return runs.tick[r] if r < nruns else end_tick
+
     # merge bouts separated by short awakenings
     merged = []
     for b in bouts:
-        if merged and ticks[b[0]] - ticks[merged[-1][1]] <= wake_gap:
+        if merged and runs.tick[b[0]] - run_end_tick(merged[-1][1]) <= wake_gap:
             merged[-1][1] = b[1]
         else:
             merged.append(b)
     out = []
     for a, b in merged:
-        asleep = n3 = rem = 0
-        for k in range(a, b):
-            s = stage[k]
-            if 1 <= s <= 4:
-                asleep += dur[k]
+        asleep = n3 = rem = nrem = cycles = 0
+        last_rem_end = None
+        for r in range(a, b):
+            s = runs.stage[r]
+            if not 1 <= s <= 4:
+                continue
+            start, dur = runs.tick[r], run_end_tick(r + 1) - runs.tick[r]
+            asleep += dur
+            if s == STAGE_REM:
+                rem += dur
+                # a cycle: a REM period (REM runs less than rem_merge apart are one period) that follows at
+                # least min_nrem of NREM (N1..N3) since the previous REM period
+                if last_rem_end is not None and start - last_rem_end < rem_merge:
+                    pass  # the same REM period goes on
+                elif nrem >= min_nrem:
+                    cycles += 1
+                nrem = 0
+                last_rem_end = start + dur
+            else:
+                nrem += dur
                 if s == STAGE_N3:
-                    n3 += dur[k]
-                elif s == STAGE_REM:
-                    rem += dur[k]
+                    n3 += dur
+        stop_row = runs.row[b] if b < nruns else n
         out.append(Episode(
-            start=a, stop=b, onset=ticks[a], wake=ticks[b] if b < n else end_tick,
-            asleep=asleep, n3=n3, rem=rem,
-            cycles=nrem_rem_cycles(ticks, stage, dur, a, b, rem_merge, min_nrem),
-            began_before=(a == 0), ended_after=(b == n)))
+            start=runs.row[a], stop=stop_row, onset=runs.tick[a], wake=run_end_tick(b),
+            asleep=asleep, n3=n3, rem=rem, cycles=cycles,
+            began_before=(runs.row[a] == 0), ended_after=(stop_row == n)))
     return out
-
-
-def nrem_rem_cycles(ticks, stage, dur, a, b, rem_merge=REM_MERGE, min_nrem=MIN_NREM_BEFORE_REM):
-    """NREM/REM cycles in samples [a, b): the REM periods (REM runs less than `rem_merge` apart are one
-    period) that follow at least `min_nrem` seconds of NREM (N1..N3) since the previous REM period."""
-    cycles = 0
-    nrem = 0
-    last_rem_end = None
-    for k in range(a, b):
-        s = stage[k]
-        if s == STAGE_REM:
-            if last_rem_end is not None and ticks[k] - last_rem_end < rem_merge:
-                pass  # the same REM period goes on
-            elif nrem >= min_nrem:
-                cycles += 1
-            nrem = 0
-            last_rem_end = ticks[k] + dur[k]
-        elif 1 <= s <= 3:
-            nrem += dur[k]
-    return cycles
 
 
 def nights(trace, wake_gap=WAKE_GAP, rem_merge=REM_MERGE, min_nrem=MIN_NREM_BEFORE_REM):
     """One Night per noon-to-noon window the trace touches, with its main sleep (the longest episode whose
     onset lies in the window), the body-temperature minimum and the cortisol peak inside the window."""
-    n = len(trace)
-    if not n:
+    if not trace.rows:
         return []
-    ticks = trace.ticks
-    first, end = ticks[0], trace.end_tick()
+    first, end = trace.first_tick, trace.end_tick()
     episodes = sleep_episodes(trace, wake_gap, rem_merge, min_nrem)
-    temp = trace.column("body.temp")
-    cort = trace.column("cortisol.level")
     out = []
     day = (first - NOON) // DAY
-    k = 0  # sample index
     e = 0  # episode index
     while day * DAY + NOON < end:
         w0 = day * DAY + NOON
@@ -386,18 +618,9 @@ def nights(trace, wake_gap=WAKE_GAP, rem_merge=REM_MERGE, min_nrem=MIN_NREM_BEFO
         if mine:
             night.main = max(mine, key=lambda ep: (ep.duration, -ep.onset))
             night.others = [ep for ep in mine if ep is not night.main]
-        while k < n and ticks[k] < w0:
-            k += 1
-        k0 = k
-        while k < n and ticks[k] < w1:
-            k += 1
-        if k > k0:
-            if temp is not None:
-                i = min(range(k0, k), key=lambda i: (temp[i], i))
-                night.temp_min, night.temp_min_tick = temp[i], ticks[i]
-            if cort is not None:
-                i = min(range(k0, k), key=lambda i: (-cort[i], i))
-                night.cortisol_peak, night.cortisol_peak_tick = cort[i], ticks[i]
+        extremes = trace.windows.get(day)
+        if extremes is not None:
+            night.temp_min, night.temp_min_tick, night.cortisol_peak, night.cortisol_peak_tick = extremes
         out.append(night)
         day += 1
     return out

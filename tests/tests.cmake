@@ -20,6 +20,7 @@ anima_pytest(engine tests/engine)
 anima_pytest(report tests/report)
 anima_pytest(sweep tests/sweep)
 anima_pytest(organism tests/organism)
+anima_pytest(hardening tests/hardening)
 # The QEMU suites boot many machines: one ctest entry per file lets ctest -j2 run two at a time.
 file(GLOB _qemu_tests RELATIVE "${CMAKE_SOURCE_DIR}" CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/tests/qemu/test_*.py")
 foreach(t ${_qemu_tests})

@@ -25,6 +25,7 @@ rows (the bucket's minimum and maximum, in the order they occurred), so a spike 
 Time: one tick is one simulated second; tick 0 is midnight of day 0.
 """
 
+import io
 import re
 from array import array
 from bisect import bisect_left
@@ -54,7 +55,6 @@ MAX_STEPS = 4096             # distinct tick differences counted for the median 
 _CHUNK = 4096                # rows parsed before they are folded into the kept points
 
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
-_ROW = re.compile(r"-?[0-9]+(?:,-?[0-9]+)*")
 _INT = re.compile(r"-?[0-9]+")
 _TICK_IN_COMMENT = re.compile(r"\btick=(-?[0-9]+)\b")
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
@@ -186,20 +186,10 @@ def fmt_duration(seconds):
 # ---------------------------------------------------------------------------------------------------------
 # Reading
 
-def _lines_of_text(text):
-    """(line, complete) pairs of a str, split on '\\n' only (a CR is not a line end in a serial capture)."""
-    lines = text.split("\n")
-    complete_end = text.endswith("\n")
-    if complete_end:
-        lines.pop()
-    last = len(lines) - 1
-    for i, line in enumerate(lines):
-        yield line, complete_end or i < last
-
-
 def _lines_of_file(f):
-    """(line, complete) pairs of a binary file, one line at a time, none longer than MAX_LINE bytes: the
-    rest of an overlong line is skipped and the line is given as None."""
+    """(line, complete) pairs of a binary file, lines as bytes split on b'\n' only (a CR is not a line end in
+    a serial capture), one at a time, none longer than MAX_LINE bytes: the rest of an overlong line is skipped
+    and the line is given as None."""
     while True:
         raw = f.readline(MAX_LINE)
         if not raw:
@@ -212,7 +202,7 @@ def _lines_of_file(f):
             yield None, True
             continue
         complete = raw.endswith(b"\n")
-        yield raw.decode("utf-8", errors="replace").rstrip("\n"), complete
+        yield (raw[:-1] if complete else raw), complete
 
 
 class _Reader:
@@ -349,23 +339,38 @@ def _fold_groups(out, values, size, is_tick):
                 out.append(lo)
 
 
+def _text(raw):
+    return clean_line(raw.decode("utf-8", errors="replace"))
+
+
+def _is_int_row(line):
+    """Whether a row (bytes) is integers separated by commas and nothing else (-?[0-9]+(,-?[0-9]+)*), ten
+    times faster than the regular expression on a 200-column row."""
+    rest = line.replace(b",-", b",")
+    if rest[:1] == b"-":
+        rest = rest[1:]
+    return (rest != b"" and rest[:1] != b"," and rest[-1:] != b"," and b",," not in rest
+            and not rest.translate(None, b"0123456789,"))
+
+
 def parse_lines(lines, name="<trace>", columns=None, max_points=MAX_POINTS):
-    """Parse (line, complete) pairs (see _lines_of_file); raises TraceError. `columns`: the names to keep
-    for drawing (None: all; tick and the columns of the sleep analysis are always kept)."""
+    """Parse (bytes line, complete) pairs (see _lines_of_file); raises TraceError. `columns`: the names to
+    keep for drawing (None: all; tick and the columns of the sleep analysis are always kept)."""
     keep = None if columns is None else set(columns) | {"sleep.stage", "body.temp", "cortisol.level"}
     events = []
     dropped = 0
     header = None
     noise = 0
     lineno = 0
-    for line, _complete in lines:
+    for raw, _complete in lines:
         lineno += 1
-        if line is None:
+        if raw is None:
             noise += 1
             continue
+        line = _text(raw)
         if lineno == 1 and line.startswith(_BOM):
             line = line[1:]
-        line = clean_line(line).strip()
+        line = line.strip()
         if line.startswith("#"):
             if len(events) < MAX_EVENTS:
                 events.append(_event(lineno, line, None))
@@ -380,15 +385,16 @@ def parse_lines(lines, name="<trace>", columns=None, max_points=MAX_POINTS):
         raise TraceError("not a trace (no header line starting with 'tick,')")
     header_line = lineno
 
-    columns_ = header.split(",")
-    for c in columns_:
+    names = header.split(",")
+    for c in names:
         if not c or c != c.strip():
             raise TraceError("bad header: empty or blank-padded column name", header_line)
-    if len(set(columns_)) != len(columns_):
-        dup = next(c for c in columns_ if columns_.count(c) > 1)
+    if len(set(names)) != len(names):
+        dup = next(c for c in names if names.count(c) > 1)
         raise TraceError("bad header: column '%s' appears twice" % dup, header_line)
-    ncol = len(columns_)
-    trace = Trace(name=name, columns=columns_, data={}, header_line=header_line, noise_lines=noise)
+    header_bytes = header.encode("utf-8")
+    ncol = len(names)
+    trace = Trace(name=name, columns=names, data={}, header_line=header_line, noise_lines=noise)
     reader = _Reader(trace, keep, max_points)
     last = None
     for line, complete in lines:
@@ -396,26 +402,26 @@ def parse_lines(lines, name="<trace>", columns=None, max_points=MAX_POINTS):
         try:
             if line is None:
                 raise TraceError("line longer than %d bytes" % MAX_LINE, lineno)
-            if "\r" in line or "\x1b" in line:
-                line = clean_line(line)
+            if b"\r" in line or b"\x1b" in line:
+                line = _text(line).encode("utf-8")
             line = line.strip()
             if not line:
                 continue
-            if line[0] == "#":
+            if line[0] == 35:  # '#'
                 if len(events) < MAX_EVENTS:
-                    events.append(_event(lineno, line, last))
+                    events.append(_event(lineno, _text(line), last))
                 else:
                     dropped += 1
                 continue
-            if line == header:
+            if line == header_bytes:
                 continue  # the same header again (a resumed run after a reboot): the rows go on
-            fields = line.split(",")
+            fields = line.split(b",")
             if len(fields) != ncol:
                 raise TraceError("row has %d fields, the header has %d" % (len(fields), ncol), lineno)
-            if not _ROW.fullmatch(line):
-                _check_fields(fields, columns_, lineno)
+            if not _is_int_row(line):
+                _check_fields(_text(line).split(","), names, lineno)
             if max(map(len, fields)) >= _INT64_DIGITS:
-                _check_range(fields, columns_, lineno)
+                _check_range(fields, names, lineno)
             tick = int(fields[0])
             if last is not None and tick <= last:
                 raise TraceError("tick %d does not follow tick %d (ticks must increase)" % (tick, last), lineno)
@@ -437,7 +443,8 @@ def parse_lines(lines, name="<trace>", columns=None, max_points=MAX_POINTS):
 
 def parse_text(text, name="<trace>", columns=None, max_points=MAX_POINTS):
     """Parse the text of a trace; raises TraceError. See the module's docstring for the format."""
-    return parse_lines(_lines_of_text(text), name, columns, max_points)
+    return parse_lines(_lines_of_file(io.BytesIO(text.encode("utf-8", errors="surrogateescape"))),
+                       name, columns, max_points)
 
 
 def _check_fields(fields, columns, lineno):
@@ -451,7 +458,7 @@ def _check_fields(fields, columns, lineno):
 def _check_range(fields, columns, lineno):
     """Raise on the first field outside the 64-bit signed range."""
     for k, f in enumerate(fields):
-        if len(f.strip().lstrip("-")) >= _INT64_DIGITS and not _INT64_MIN <= int(f) <= _INT64_MAX:
+        if len(f.strip().lstrip(b"-")) >= _INT64_DIGITS and not _INT64_MIN <= int(f) <= _INT64_MAX:
             raise TraceError("integer out of the 64-bit range in column '%s'" % columns[k], lineno)
 
 

@@ -17,3 +17,8 @@ def version():
 
 def version_line(prog):
     return "%s %s" % (prog, version())
+
+
+if __name__ == "__main__":  # `anima_version.py PROG`: the --version line of a shell tool
+    import sys
+    print(version_line(sys.argv[1] if len(sys.argv) > 1 else "anima"))

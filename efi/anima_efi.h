@@ -89,6 +89,33 @@ void trap_raise(int fault); /* enum anima_fault */
 void kbd_init(void);
 int kbd_getc(void); /* ASCII of a key press, 27 for Esc, or -1 */
 
+/* pc/pci.c: configuration space of segment 0 through ports 0xCF8/0xCFC. */
+struct pci_fn {
+	uint8_t bus, dev, fn;
+};
+uint32_t pci_read32(struct pci_fn f, unsigned off);
+void pci_write32(struct pci_fn f, unsigned off, uint32_t v);
+int pci_find_class(uint32_t class24, struct pci_fn *out, int max);
+uint64_t pci_bar(struct pci_fn f, unsigned index);
+void pci_enable_dma(struct pci_fn f);
+
+/* pc/xhci.c, pc/usb.c: USB after EBS. xhci_prepare finds the xHCI controllers and allocates their memory
+ * before EBS; usb_start takes them from the firmware after it, enumerates and writes one '#' line. */
+int xhci_prepare(EFI_BOOT_SERVICES *bs);
+int xhci_start(void);
+int xhci_count(void);
+void usb_start(void);
+
+/* pc/usbkbd.c: USB keyboards in boot protocol, polled; characters as kbd_getc gives them. */
+int usbkbd_getc(void);
+int usbkbd_count(void);
+
+/* pc/usbmsd.c: USB mass storage (bulk-only, SCSI), 512-byte sectors; disks numbered from 0. */
+int usbmsd_count(void);
+uint64_t usbmsd_sectors(int disk);
+int usbmsd_read(int disk, uint64_t lba, uint32_t count, void *buf);
+int usbmsd_write(int disk, uint64_t lba, uint32_t count, const void *buf);
+
 /* persist.c: --persist. persist_load returns 1 (loaded into sim), 0 (no variable), -1 (err filled). */
 int persist_load(EFI_SYSTEM_TABLE *st, struct anima_sim *sim, char *err, size_t errlen);
 void persist_save(const struct anima_sim *sim);

@@ -35,7 +35,7 @@ static struct {
 	uint32_t qid[16];
 	int32_t qval[16];
 	unsigned qhead, qn;
-	struct input com1, kbd;
+	struct input com1, kbd, usbkbd;
 } L;
 
 static void com1_write(void *ctx, const char *bytes, size_t n)
@@ -219,6 +219,8 @@ static void pump(void)
 		feed(&L.com1, c);
 	for (int i = 0; i < 64 && (c = kbd_getc()) >= 0; i++)
 		feed(&L.kbd, c);
+	for (int i = 0; i < 64 && (c = usbkbd_getc()) >= 0; i++)
+		feed(&L.usbkbd, c);
 }
 
 /* Wall-clock time of d ticks at the current speed, without overflow (speed <= SPEED_CAP). */

@@ -121,6 +121,8 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 
 	/* The screen, if any: its mode and buffers are set up while the firmware can still do it. */
 	dashboard_init(st, &sim, &opts);
+	/* USB host controllers: found and given their memory while the firmware can still allocate it. */
+	xhci_prepare(st->BootServices);
 
 	/* 5. Leave boot services. */
 	s = exit_boot_services(image, st, &tried);
@@ -138,6 +140,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 
 	/* 6. Exceptions, the run, power off. */
 	trap_init();
+	usb_start();
 	live_init(&platform, &opts, &sim);
 	dashboard_attach(&platform);
 	anima_run(&sim, &opts, &platform, 1);

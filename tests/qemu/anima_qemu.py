@@ -2,8 +2,10 @@
 
 A module of its own (not conftest) so that test files can import it by a name no other suite uses.
 """
+import json
 import os
 import re
+import socket
 import subprocess
 import time
 
@@ -111,3 +113,52 @@ class Session:
 
     def boot(self):
         return Boot(self.proc.returncode, self.out, time.monotonic() - self.start)
+
+
+def qmp(path, commands, gap=0.0, may_end=False):
+    """Runs QMP commands on QEMU's socket at path, each to its answer, `gap` seconds apart (a USB keyboard
+    holds only 16 events until the guest polls it: keys typed faster than that are lost, as on QEMU's PS/2).
+    may_end: the commands may end the run (Esc), so QEMU may be gone before the last ones are answered."""
+    sock = socket.socket(socket.AF_UNIX)
+    for _ in range(100):
+        try:
+            sock.connect(path)
+            break
+        except OSError:
+            time.sleep(0.1)
+    f = sock.makefile("rw")
+    try:
+        json.loads(f.readline())
+        for c in [{"execute": "qmp_capabilities"}] + commands:
+            time.sleep(gap if c["execute"] != "qmp_capabilities" else 0)
+            f.write(json.dumps(c) + "\n")
+            f.flush()
+            while True:
+                line = f.readline()
+                if not line and may_end:
+                    return
+                r = json.loads(line)
+                if "error" in r:
+                    raise AssertionError("QMP %s: %s" % (c["execute"], r["error"].get("desc")))
+                if "return" in r:
+                    break
+    except (BrokenPipeError, ConnectionResetError):
+        if not may_end:
+            raise
+    finally:
+        sock.close()
+
+
+def usb_keys(text):
+    """QMP input-send-event commands typing text (a press and a release per key). They go to the machine's
+    keyboard: on --modern-pc (no PS/2) that is the USB one. (Naming the device is refused unless it is bound
+    to a display console, which a usb-kbd is not.)"""
+    names = {" ": "spc", "\n": "ret", "-": "minus", "=": "equal", ".": "dot", "+": "kp_add", "\x1b": "esc",
+             "\b": "backspace", "\t": "tab"}
+    out = []
+    for ch in text if isinstance(text, str) else [text]:
+        key = names.get(ch, ch)
+        for down in (True, False):
+            out.append({"execute": "input-send-event", "arguments": {"events": [
+                {"type": "key", "data": {"down": down, "key": {"type": "qcode", "data": key}}}]}})
+    return out

@@ -1,15 +1,13 @@
 """Issue 5: machine shapes, pacing, live commands (COM1 and PS/2), CPU exceptions after ExitBootServices."""
-import json
 import os
 import re
-import socket
 import subprocess
 import tempfile
 import time
 
 import pytest
 
-from anima_qemu import Session, boot, rows
+from anima_qemu import Session, boot, qmp, rows
 
 RUN = ["--seed", "7", "--ticks", "3600", "--every", "60"]
 
@@ -89,26 +87,6 @@ def test_com1_commands(efi):
         assert s.wait() == 0
     finally:
         s.close()
-
-
-def qmp(path, commands):
-    sock = socket.socket(socket.AF_UNIX)
-    for _ in range(100):
-        try:
-            sock.connect(path)
-            break
-        except OSError:
-            time.sleep(0.1)
-    f = sock.makefile("rw")
-    json.loads(f.readline())
-    for c in [{"execute": "qmp_capabilities"}] + commands:
-        f.write(json.dumps(c) + "\n")
-        f.flush()
-        while True:
-            r = json.loads(f.readline())
-            if "return" in r or "error" in r:
-                break
-    sock.close()
 
 
 def keys(*names):

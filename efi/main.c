@@ -9,9 +9,10 @@
  *      file system and boot services still exist;
  *   4. the clock: the TSC calibrated against the ACPI PM timer or the PIT while the firmware still
  *      describes the machine (ACPI tables), for --speed N;
- *   5. ExitBootServices: from here on the machine is ours and COM1 is the only output;
- *   6. our IDT (a CPU exception is reported, not a silent reset), then the run with live commands from
- *      the keyboard and COM1, then power off.
+ *   5. ExitBootServices (the screen and the USB controllers prepared first): from here on the machine is
+ *      ours and COM1 is the only output;
+ *   6. our IDT (a CPU exception is reported, not a silent reset), the USB controllers taken from the
+ *      firmware, then the run with live commands from the keyboards and COM1, then power off.
  */
 #include "anima_efi.h"
 #include "dashboard.h"

@@ -35,6 +35,8 @@ void serial_write(const char *s, size_t n);
 void serial_puts(const char *s);
 int serial_getc(void); /* a received byte, or -1 */
 int serial_at_line_start(void);
+/* Every byte later written to COM1 (whether a UART answers or not) also goes to fn: the trace file. */
+void serial_tee(void (*fn)(const char *s, size_t n));
 
 /* console.c: the firmware console (ConOut) before EBS. */
 void console_init(EFI_SYSTEM_TABLE *st);
@@ -52,6 +54,7 @@ int volume_init(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
 int volume_read(const char *name, void *buf, size_t cap, size_t *len, char *err, size_t errlen);
 /* The LoadedImage protocol of the application (for LoadOptions). */
 EFI_LOADED_IMAGE *volume_loaded_image(void);
+EFI_FILE_HANDLE volume_root(void); /* NULL when the volume has no file system */
 
 /* options.c: anima.cfg then the command line (LoadOptions), parsed by the engine. Returns 0, or -1 with a
  * one-line message naming the source and the problem in err. */
@@ -115,6 +118,15 @@ int usbmsd_count(void);
 uint64_t usbmsd_sectors(int disk);
 int usbmsd_read(int disk, uint64_t lba, uint32_t count, void *buf);
 int usbmsd_write(int disk, uint64_t lba, uint32_t count, const void *buf);
+
+/* tracefile.c: --trace-file, the trace on the USB stick booted from. prepare (before EBS; name NULL for the
+ * default) creates and maps the file; capture (just before `# anima: boot services exited`) starts keeping
+ * COM1's bytes; start (after usb_start) finds the stick; poll flushes on time; end flushes at the end. */
+void tracefile_prepare(EFI_SYSTEM_TABLE *st, const char *name);
+void tracefile_capture(void);
+void tracefile_start(void);
+void tracefile_poll(void);
+void tracefile_end(void);
 
 /* persist.c: --persist. persist_load returns 1 (loaded into sim), 0 (no variable), -1 (err filled). */
 int persist_load(EFI_SYSTEM_TABLE *st, struct anima_sim *sim, char *err, size_t errlen);

@@ -203,7 +203,7 @@ static void feed(struct input *in, int c)
 	} else if (in->n == 0 && !in->overflow && (c == '+' || c == '-')) {
 		char k[2] = {(char)c, 0};
 		command(k);
-	} else if (c >= 0x20 && c < 0x7F) {
+	} else if ((c >= 0x20 && c < 0x7F) || c == '\t') { /* Tab separates words like a space */
 		if (in->n + 1 < sizeof in->buf)
 			in->buf[in->n++] = (char)c;
 		else
@@ -221,6 +221,7 @@ static void pump(void)
 		feed(&L.kbd, c);
 	for (int i = 0; i < 64 && (c = usbkbd_getc()) >= 0; i++)
 		feed(&L.usbkbd, c);
+	tracefile_poll();
 }
 
 /* Wall-clock time of d ticks at the current speed, without overflow (speed <= SPEED_CAP). */

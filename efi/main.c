@@ -124,6 +124,8 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	dashboard_init(st, &sim, &opts);
 	/* USB host controllers: found and given their memory while the firmware can still allocate it. */
 	xhci_prepare(st->BootServices);
+	/* --trace-file: the file on the USB stick, created and mapped while the file system driver exists. */
+	tracefile_prepare(st, NULL);
 
 	/* 5. Leave boot services. */
 	s = exit_boot_services(image, st, &tried);
@@ -137,15 +139,18 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		panic(line);
 	}
 	console_detach();
+	tracefile_capture();
 	serial_puts("# anima: boot services exited\n");
 
 	/* 6. Exceptions, the run, power off. */
 	trap_init();
 	usb_start();
+	tracefile_start();
 	live_init(&platform, &opts, &sim);
 	dashboard_attach(&platform);
 	anima_run(&sim, &opts, &platform, 1);
 	if (opts.persist)
 		persist_save(&sim);
+	tracefile_end();
 	power_off();
 }

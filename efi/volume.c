@@ -13,6 +13,11 @@ EFI_LOADED_IMAGE *volume_loaded_image(void)
 	return loaded;
 }
 
+EFI_FILE_HANDLE volume_root(void)
+{
+	return root;
+}
+
 /* The application's directory from LoadedImage->FilePath: the media file path nodes, concatenated (a path
  * may be split across nodes), up to the last backslash. */
 static void find_appdir(void)

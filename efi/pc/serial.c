@@ -24,6 +24,12 @@
 static int present;
 static int fifo_depth = 1;
 static char last = '\n'; /* the last byte sent, so a panic report can start on a fresh line */
+static void (*tee)(const char *s, size_t n);
+
+void serial_tee(void (*fn)(const char *s, size_t n))
+{
+	tee = fn;
+}
 
 static int scratch_ok(void)
 {
@@ -80,6 +86,8 @@ int serial_present(void)
 
 void serial_write(const char *s, size_t n)
 {
+	if (tee)
+		tee(s, n);
 	if (n)
 		last = s[n - 1];
 	while (present && n) {

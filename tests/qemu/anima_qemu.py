@@ -11,6 +11,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 QEMU_BOOT = os.path.join(REPO, "tools", "qemu-boot")
+MKIMAGE = os.path.join(REPO, "tools", "mkimage")
 EXITED = b"# anima: boot services exited\n"
 
 
@@ -156,9 +157,40 @@ def usb_keys(text):
     names = {" ": "spc", "\n": "ret", "-": "minus", "=": "equal", ".": "dot", "+": "kp_add", "\x1b": "esc",
              "\b": "backspace", "\t": "tab"}
     out = []
-    for ch in text if isinstance(text, str) else [text]:
-        key = names.get(ch, ch)
+    for ch in text:
+        key = names.get(ch, ch.lower())
+        shift = ch.isupper()
         for down in (True, False):
-            out.append({"execute": "input-send-event", "arguments": {"events": [
-                {"type": "key", "data": {"down": down, "key": {"type": "qcode", "data": key}}}]}})
+            if shift and down:
+                out.append(_key_event("shift", True))
+            out.append(_key_event(key, down))
+            if shift and not down:
+                out.append(_key_event("shift", False))
     return out
+
+
+def _key_event(key, down):
+    return {"execute": "input-send-event", "arguments": {"events": [
+        {"type": "key", "data": {"down": down, "key": {"type": "qcode", "data": key}}}]}}
+
+
+def make_image(path, efi, cfg=None):
+    """A disk image as tools/mkimage makes it (BOOTX64.EFI, and anima.cfg holding the line cfg)."""
+    extra = []
+    if cfg is not None:
+        cfgfile = path + ".cfg"
+        with open(cfgfile, "w") as f:
+            f.write(cfg + "\n")
+        extra = ["anima.cfg=" + cfgfile]
+    subprocess.run([MKIMAGE, path, efi] + extra, check=True, timeout=60)
+    return path
+
+
+def esp_file(img, name):
+    """The bytes of file `name` at the root of the image's ESP (read with mtools), or None when it is absent."""
+    dump = subprocess.run(["/usr/sbin/sfdisk", "--dump", img], stdout=subprocess.PIPE, check=True).stdout.decode()
+    start = int(re.search(r"start=\s*(\d+)", dump).group(1))
+    env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+    p = subprocess.run(["mtype", "-i", "%s@@%d" % (img, start * 512), "::/" + name], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, env=env, timeout=30)
+    return p.stdout if p.returncode == 0 else None

@@ -1,49 +1,122 @@
-"""Issue 11: a modern PC (no PS/2, xHCI, the image on a USB stick): a USB keyboard after ExitBootServices,
-and the trace written to a file on that stick."""
-import os
+"""Issue 11: a modern PC (no PS/2, an xHCI controller, the image on a USB stick): a USB keyboard after
+ExitBootServices, and the trace written to a file on that stick (--trace-file, default anima-trace.csv)."""
 import re
-import tempfile
+import subprocess
+import time
 
-from anima_qemu import Session, qmp, usb_keys
+from anima_qemu import EXITED, Session, boot, esp_file, make_image, qmp, rows, usb_keys
 
 MODERN = ["--modern-pc"]
-GAP = 0.02  # seconds between key events: a typist, not a burst
+GAP = 0.02  # seconds between key events: a typist, not a burst (QEMU's USB keyboard queues only 16)
+TRACE = "anima-trace.csv"
 
 
-def type_and_quit(efi, extra, check):
-    with tempfile.TemporaryDirectory() as d:
-        sock = os.path.join(d, "qmp")
-        s = Session("--efi", efi, "--cfg", "--seed 3 --every 10 --speed 200", "--qmp", sock, *MODERN, *extra,
-                    timeout=90)
-        try:
-            m, _ = s.expect(rb"# anima: usb: [^\n]*\n")
-            s.expect(rb"\n20,")
-            check(s, sock, m.group(0).decode())
-            qmp(sock, usb_keys("\x1b"), gap=GAP, may_end=True)
-            s.expect(rb"# anima: end tick=\d+ reason=command\n")
-            assert s.wait() == 0
-        finally:
-            s.close()
+def sim_rows(sim, *args):
+    out = subprocess.run([sim, "--trace", "-"] + list(args), stdout=subprocess.PIPE, check=True, timeout=60).stdout
+    return rows(out)
 
 
-def test_usb_keyboard_commands(efi):
-    # With COM1 (to watch) but without PS/2: the commands can only have come from the USB keyboard.
-    def check(s, sock, usb):
-        assert re.search(r"xhci=1 devices=2 hubs=0 keyboards=1 storage=1", usb), usb
-        qmp(sock, usb_keys("meak\bl\t300\n"), gap=GAP)  # Backspace, Tab as a space
-        s.expect(rb"# [^\n]*meal[^\n]*300")
+def wait_for_file(img, pattern, timeout=60):
+    """Polls the stick's file while QEMU runs (its writes reach the image file at once)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        data = esp_file(img, TRACE)
+        if data and re.search(pattern, data):
+            return data
+        time.sleep(0.5)
+    raise AssertionError("no %r in %s within %ss: %r" % (pattern, TRACE, timeout, (data or b"")[-300:]))
+
+
+def test_usb_keyboard_commands_and_the_file_is_com1(efi, tmp_path):
+    # COM1 to watch, but no PS/2: the commands can only have come from the USB keyboard. The file on the stick
+    # then holds exactly what COM1 carried from `boot services exited` on.
+    img = make_image(str(tmp_path / "a.img"), efi, "--seed 3 --every 10 --speed 200")
+    sock = str(tmp_path / "qmp")
+    s = Session("--image", img, "--qmp", sock, *MODERN, timeout=90)
+    try:
+        m, _ = s.expect(rb"# anima: usb: [^\n]*\n")
+        assert b"xhci=1 devices=2 hubs=0 keyboards=1 storage=1" in m.group(0), m.group(0)
+        s.expect(rb"\n20,")
+        qmp(sock, usb_keys("meak\bl\t300\n"), gap=GAP)  # Backspace; Tab as a space
+        s.expect(rb"# anima: stimulus \d+:meal=300\n")
         qmp(sock, usb_keys("+"), gap=GAP)
         s.expect(rb"# anima: speed=400 tick=\d+\n")
-        qmp(sock, usb_keys("bogus\n"), gap=GAP)
+        qmp(sock, usb_keys("Bogus\n"), gap=GAP)  # Shift: the command is lower-cased as on COM1
         s.expect(rb"# anima: command 'bogus': unknown")
-    type_and_quit(efi, [], check)
+        qmp(sock, usb_keys("\x1b"), gap=GAP, may_end=True)
+        s.expect(rb"# anima: end tick=\d+ reason=command\n")
+        assert s.wait() == 0
+    finally:
+        s.close()
+    com1 = s.boot().after_ebs()
+    assert esp_file(img, TRACE) == EXITED + com1
 
 
-def test_keyboard_behind_hub(efi):
-    def check(s, sock, usb):
-        assert re.search(r"devices=3 hubs=1 keyboards=1 storage=1", usb), usb
+def test_keyboard_behind_hub(efi, tmp_path):
+    sock = str(tmp_path / "qmp")
+    s = Session("--efi", efi, "--cfg", "--seed 3 --every 10 --speed 200", "--qmp", sock, *MODERN, "--usb-hub",
+                timeout=90)
+    try:
+        m, _ = s.expect(rb"# anima: usb: [^\n]*\n")
+        assert b"devices=3 hubs=1 keyboards=1 storage=1" in m.group(0), m.group(0)
+        s.expect(rb"\n20,")
         qmp(sock, usb_keys("pause\n"), gap=GAP)
         m, _ = s.expect(rb"# anima: paused tick=(\d+)\n")
         qmp(sock, usb_keys("resume\n"), gap=GAP)
         s.expect(rb"# anima: resumed tick=" + m.group(1) + rb"\n")
-    type_and_quit(efi, ["--usb-hub"], check)
+        qmp(sock, usb_keys("\x1b"), gap=GAP, may_end=True)
+        s.expect(rb"# anima: end tick=\d+ reason=command\n")
+        assert s.wait() == 0
+    finally:
+        s.close()
+
+
+def test_no_com1_the_file_is_the_trace(efi, sim, tmp_path):
+    # No COM1 and no PS/2: a command typed on the USB keyboard is logged in the file, and the file's rows are
+    # anima-sim's for the same options with that command replayed as --stimulus.
+    run = ["--seed", "5", "--ticks", "30000", "--every", "60"]
+    img = make_image(str(tmp_path / "b.img"), efi, " ".join(run + ["--speed", "2000"]))
+    sock = str(tmp_path / "qmp")
+    s = Session("--image", img, "--qmp", sock, *MODERN, "--no-serial", timeout=120)
+    try:
+        wait_for_file(img, rb"# anima: usb: [^\n]*storage=1")  # the first flush, right after enumeration
+        qmp(sock, usb_keys("meal 300\n"), gap=GAP)
+        assert s.wait(timeout=100) == 0
+    finally:
+        s.close()
+    data = esp_file(img, TRACE)
+    assert data.startswith(EXITED)
+    m = re.search(rb"\n# anima: stimulus (\d+:meal=300)\n", data)
+    assert m, data[-2000:]
+    assert data.endswith(b"# anima: end tick=30000 reason=ticks\n")
+    assert rows(data) == sim_rows(sim, *run, "--stimulus", m.group(1).decode())
+
+
+def test_killed_run_leaves_a_prefix(efi, tmp_path):
+    # About 1 KB of trace a second: only the flush every 30 s of wall time puts it on the stick. After QEMU
+    # is killed (a power cut) the file is a prefix of what COM1 carried, and holds the rows of that flush.
+    img = make_image(str(tmp_path / "c.img"), efi, "--seed 9 --every 600 --speed 600")
+    s = Session("--image", img, *MODERN, timeout=120)
+    try:
+        s.expect(rb"# anima: usb: [^\n]*\n")
+        first = wait_for_file(img, rb"# anima: usb: ")
+        grown = wait_for_file(img, rb"\n\d+,[^\n]*\n(?![\s\S])", timeout=50)  # ends in a whole row, later on
+        assert len(grown) > len(first)
+        s._read(time.monotonic() + 3)
+    finally:
+        s.close()  # SIGTERM: QEMU stops at once, nothing more is written
+    data = esp_file(img, TRACE)
+    com1 = EXITED + s.boot().after_ebs()
+    assert len(data) >= len(grown) and com1.startswith(data)
+    assert len(rows(data)) >= 20  # 30 s at 1 row/s
+
+
+def test_stick_on_a_controller_not_driven(efi, tmp_path):
+    # Booted from a stick on EHCI (no xHCI): one line says so before exit, no file is made, the run goes on.
+    img = make_image(str(tmp_path / "d.img"), efi, "--seed 3 --ticks 600 --speed max")
+    b = boot("--image", img, *MODERN, "--ehci", timeout=90)
+    assert b.rc == 0, b.summary()
+    assert "# anima: trace file anima-trace.csv: the stick is not on a USB controller this application drives " \
+           "(xHCI); not written" in b.lines()
+    assert b"# anima: end tick=600 reason=ticks\n" in b.after_ebs()
+    assert esp_file(img, TRACE) is None

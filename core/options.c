@@ -463,6 +463,8 @@ static const struct option options[] = {
 	 F(fault), NO_FIELD, "raise that CPU exception at tick 1, to test the panic report"},
 	{"--catalogue-info", 0, 0, 0, 0, 0, ANIMA_OPT_HOST, F(catalogue_info), NO_FIELD,
 	 "print subsystems=N variables=M couplings=K groups=G and exit"},
+	{"--describe", 0, 0, 0, 0, 0, ANIMA_OPT_HOST, F(describe), NO_FIELD,
+	 "print the columns, parameters (this run's values) and stimuli as JSON and exit"},
 	{"--help", 0, 0, 0, 0, 0, BOTH, F(help), NO_FIELD, "print this help and exit"},
 	{"--version", 0, 0, 0, 0, 0, BOTH, F(version), NO_FIELD, "print the version and the catalogue hash and exit"},
 };

@@ -224,6 +224,10 @@ int main(int argc, char **argv)
 		anima_sim_init(&sim, opts.seed, opts.env);
 	}
 	anima_options_apply_sets(&opts, &sim);
+	if (opts.describe) {
+		host_describe(&sim, stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	const char *trace = opts.trace ? opts.trace : "-";
 	if (strcmp(trace, "-") == 0) {
 		h.trace = stdout;

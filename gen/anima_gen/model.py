@@ -42,6 +42,7 @@ class Var:
         self.unit = self.doc = ""
         self.values = None  # enum names
         self.output = False  # a measurement by design: shown in the trace, read by no rule
+        self.scale = None  # {"divide": d, "add": a, "unit": u}: value / d + a is the value in u (--describe)
         self.rule = None  # E
         self.rule_node = None
         self.index = None  # catalogue order (trace column - 1)
@@ -369,7 +370,9 @@ class Builder:
         m = self.want_map(node, what)
         if m is None:
             return
-        self.keys(m, {"range", "init", "unit", "doc", "values", "output"}, ["range", "init", "unit", "doc"], what)
+        self.keys(m, {"range", "init", "unit", "doc", "values", "output", "scale"}, ["range", "init", "unit", "doc"], what)
+        if m.get("scale") is not None:
+            v.scale = self.scale(m.get("scale"), "'scale' of %s" % what)
         if m.get("output") is not None:
             o = m.get("output")
             if not isinstance(o, Scalar) or o.kind != "bool":
@@ -402,6 +405,18 @@ class Builder:
                 elif r and (r[0] != 0 or r[1] != len(names) - 1):
                     self.err(m.get("range").pos, "range of enum %s must be [0, %d] for its %d values" % (what, len(names) - 1, len(names)))
                 v.values = names
+
+    def scale(self, node, what):
+        """scale: {divide: D, add: A, unit: U}: the variable's value / D + A is a physical quantity in U."""
+        m = self.want_map(node, what)
+        if m is None or not self.keys(m, {"divide", "add", "unit"}, ["unit"], what):
+            return None
+        divide = self.want_int(m.get("divide"), "'divide' of %s" % what, 1) if m.get("divide") is not None else 1
+        add = self.want_int(m.get("add"), "'add' of %s" % what) if m.get("add") is not None else 0
+        unit = self.want_str(m.get("unit"), "'unit' of %s" % what, allow_empty=False)
+        if divide is None or add is None or unit is None:
+            return None
+        return {"divide": divide, "add": add, "unit": unit}
 
     def param(self, s, key, knode, node):
         name = self.check_name(key, knode.pos, "parameter name")

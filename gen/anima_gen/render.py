@@ -1,5 +1,6 @@
 """Renders the model into C through the Jinja2 templates in templates/. Output is byte-stable and a file is
 written only when its content changed, so the build recompiles only what a catalogue edit touched."""
+import json
 import os
 import re
 
@@ -191,6 +192,26 @@ def find_shapes(cat):
     return shapes, [t for _, t in ordered]
 
 
+def describe_texts(cat):
+    """The JSON text of each column, parameter (without its closing brace: the program adds the run's value)
+    and stimulus, for anima-sim --describe."""
+    def col(v):
+        d = {"name": v.full, "unit": v.unit, "scale": v.scale, "range": [v.lo, v.hi], "doc": v.doc}
+        if v.values:
+            d["values"] = v.values
+        return json.dumps(d)
+
+    def param(p):
+        return json.dumps({"name": "%s.%s" % (p.sub.name, p.name), "range": [p.lo, p.hi], "unit": p.unit,
+                           "doc": p.doc})[:-1]
+
+    def stim(st):
+        d = {"name": st.name, "range": [st.lo, st.hi], "auto": st.auto, "doc": st.doc}
+        return json.dumps(d)
+    return {"describe_columns": [col(v) for v in cat.variables], "describe_params": [param(p) for p in cat.params],
+            "describe_stimuli": [stim(st) for st in cat.stimuli]}
+
+
 def render(cat, outdir, source_name):
     lay = L.Layout(cat)
     env = environment()
@@ -256,6 +277,7 @@ def render(cat, outdir, source_name):
     files["anima_gen_shapes.c"] = env.get_template("shapes.c.j2").render(**ctx)
     files["anima_gen_schedule.c"] = env.get_template("schedule.c.j2").render(**ctx)
     files["anima_gen_meta.c"] = env.get_template("meta.c.j2").render(**ctx)
+    files["anima_gen_describe.c"] = env.get_template("describe.c.j2").render(**dict(ctx, **describe_texts(cat)))
     changed = []
     for name in sorted(files):
         if write_if_changed(os.path.join(outdir, name), files[name]):

@@ -144,6 +144,8 @@ int host_summarize(const char *trace, const char *out)
 		int complete = line[got - 1] == '\n';
 		lineno++;
 		line[strcspn(line, "\n")] = 0;
+		if (lineno == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
+			memmove(line, line + 3, strlen(line + 3) + 1); /* a UTF-8 byte order mark */
 		clean(line);
 		char *l = line + strspn(line, " \t");
 		if (*l == '#') {

@@ -1,4 +1,4 @@
-"""anima_trace: read an Anima trace and analyse its sleep, in pure Python (no third-party modules).
+"""anima_trace: read an Anima trace, in pure Python (no third-party modules).
 
 A trace is what `anima-sim --trace FILE` writes, or a captured COM1 log of the UEFI application:
 
@@ -12,12 +12,14 @@ A UTF-8 byte-order mark at the start of the file is ignored.
 Use:
     trace = anima_trace.read_trace(path)        # raises TraceError with a one-line message
     trace.column("body.temp")                   # array of ints, or None when the column is absent
-    anima_trace.nights(trace)                   # per-night sleep analysis (list of Night)
+
+The per-night sleep analysis and the daily means are not here: they are the summary of core/summary.c
+(`anima-sim --summary FILE` during a run, `anima-sim --summarize TRACE` for a trace or COM1 log), the one
+definition that tools/anima-report and tools/anima-sweep read.
 
 The reader streams: its memory does not grow with the length of the trace (a 30-day `--every 1` trace is
-1.8 GB of text). Everything exact is computed while reading, from every row: the row count, the sampling
-step, the sleep-stage runs (for the per-night analysis) and each noon-to-noon window's temperature minimum
-and cortisol peak. The columns themselves are kept for drawing: every row while the trace has at most
+1.8 GB of text). Everything exact is computed while reading, from every row: the row count and the sampling
+step. The columns themselves are kept for drawing: every row while the trace has at most
 `max_points` rows, beyond that each column is decimated to at most `max_points` points, two per bucket of
 rows (the bucket's minimum and maximum, in the order they occurred), so a spike survives in a figure.
 `Trace.decimated` says which; `Trace.bucket_rows` is the bucket size.
@@ -28,7 +30,6 @@ Time: one tick is one simulated second; tick 0 is midnight of day 0.
 import io
 import re
 from array import array
-from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from operator import itemgetter, sub
@@ -43,9 +44,6 @@ STAGE_WAKE, STAGE_N1, STAGE_N2, STAGE_N3, STAGE_REM = 0, 1, 2, 3, 4
 STAGE_NAMES = {0: "wake", 1: "N1", 2: "N2", 3: "N3", 4: "REM"}
 
 # Defaults of the sleep analysis (all in seconds).
-WAKE_GAP = 30 * MINUTE       # awakenings up to this long stay inside one sleep episode
-REM_MERGE = 15 * MINUTE      # REM runs closer than this form one REM period
-MIN_NREM_BEFORE_REM = 15 * MINUTE  # a REM period closes a cycle when this much NREM came before it
 
 # Bounds of what the reader keeps in memory.
 MAX_POINTS = 20000           # points kept per column for figures (above: min/max decimation)
@@ -85,18 +83,6 @@ class Event:
 
 
 @dataclass
-class StageRuns:
-    """The sleep.stage column run-length encoded: run i starts at row `row[i]`, tick `tick[i]`, with stage
-    `stage[i]`, and lasts until the next run (or the end of the trace). Exact, whatever the decimation."""
-    tick: array = field(default_factory=lambda: array("q"))
-    row: array = field(default_factory=lambda: array("q"))
-    stage: array = field(default_factory=lambda: array("q"))
-
-    def __len__(self):
-        return len(self.tick)
-
-
-@dataclass
 class Trace:
     name: str
     columns: List[str]                      # header names, 'tick' first
@@ -110,8 +96,6 @@ class Trace:
     last_tick: Optional[int] = None
     bucket_rows: int = 1                    # rows per pair of kept points when decimated (1: every row kept)
     events_dropped: int = 0                 # '#' lines beyond MAX_EVENTS, counted but not kept
-    stage_runs: Optional[StageRuns] = None  # None without a sleep.stage column
-    windows: dict = field(default_factory=dict)  # noon-to-noon window day -> [tmin, tick, cpeak, tick]
     step_counts: Counter = field(default_factory=Counter)  # tick difference -> how often
 
     @property
@@ -216,14 +200,6 @@ class _Reader:
         self.kept = [array("q") for _ in self.keep]
         for k, store in zip(self.keep, self.kept):
             trace.data[cols[k]] = store
-        pos = {c: i for i, c in enumerate(cols[k] for k in self.keep)}
-        self.stage_at = pos.get("sleep.stage")
-        self.temp_at = pos.get("body.temp")
-        self.cort_at = pos.get("cortisol.level")
-        if "sleep.stage" in trace._index and self.stage_at is None:
-            raise ValueError("read_trace: sleep.stage must be kept for the sleep analysis")
-        if self.stage_at is not None:
-            trace.stage_runs = StageRuns()
         self.max_points = max(8, max_points)
         self.level = 0           # 0: one point per row; L >= 1: two points per 2**(L+1) rows
         self.chunk = []          # parsed rows (tuples of the kept columns) not yet folded in
@@ -249,15 +225,8 @@ class _Reader:
             diffs = map(sub, ticks, (tr.last_tick,) + ticks[:-1])
         if len(tr.step_counts) < MAX_STEPS:
             tr.step_counts.update(diffs)
-        first_row = tr.rows
         tr.rows += len(rows)
         tr.last_tick = ticks[-1]
-        if self.stage_at is not None:
-            self._stage_runs(ticks, cols[self.stage_at], first_row)
-        if self.temp_at is not None:
-            self._extremes(ticks, cols[self.temp_at], 0, lambda new, old: new < old)
-        if self.cort_at is not None:
-            self._extremes(ticks, cols[self.cort_at], 2, lambda new, old: new > old)
         if self.level == 0:
             for store, col in zip(self.kept, cols):
                 store.extend(col)
@@ -266,31 +235,6 @@ class _Reader:
             self._bucket_pending(final=False)
         while len(self.kept[0]) > self.max_points:
             self._coarsen()
-
-    def _stage_runs(self, ticks, stage, first_row):
-        runs = self.trace.stage_runs
-        current = runs.stage[-1] if len(runs) else None
-        for i, s in enumerate(stage):
-            if s != current:
-                runs.tick.append(ticks[i])
-                runs.row.append(first_row + i)
-                runs.stage.append(s)
-                current = s
-
-    def _extremes(self, ticks, values, slot, better):
-        """Per noon-to-noon window, the first most extreme value and its tick (slot 0: min, 2: max)."""
-        windows = self.trace.windows
-        start = 0
-        n = len(ticks)
-        while start < n:
-            day = (ticks[start] - NOON) // DAY
-            stop = bisect_left(ticks, (day + 1) * DAY + NOON, start, n)
-            seg = values[start:stop]
-            best = min(seg) if slot == 0 else max(seg)
-            w = windows.setdefault(day, [None, None, None, None])
-            if w[slot] is None or better(best, w[slot]):
-                w[slot], w[slot + 1] = best, ticks[start + seg.index(best)]
-            start = stop
 
     def _bucket_pending(self, final):
         size = 2 ** (self.level + 1)
@@ -477,162 +421,3 @@ def read_trace(path, columns=None, max_points=MAX_POINTS):
             return parse_lines(_lines_of_file(f), str(path), columns, max_points)
     except OSError as e:
         raise TraceError("cannot read: %s" % (e.strerror or e))
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Sleep analysis
-
-@dataclass
-class Episode:
-    """A sleep episode: sleep samples with awakenings of at most `wake_gap` seconds between them."""
-    start: int                # row index of its first sample
-    stop: int                 # row index just after its last sleep sample
-    onset: int                # tick of sleep onset
-    wake: int                 # tick of the final awakening (first wake sample after it, or end of trace)
-    asleep: int               # seconds asleep (stages 1..4) inside the episode
-    n3: int                   # seconds in N3
-    rem: int                  # seconds in REM
-    cycles: int               # NREM/REM cycles (see sleep_episodes)
-    began_before: bool        # the trace starts asleep: the real onset is earlier
-    ended_after: bool         # the trace ends asleep: the real wake is later
-
-    @property
-    def duration(self):
-        return self.wake - self.onset
-
-
-@dataclass
-class Night:
-    """Noon of day `day` to noon of day `day + 1`; sleep assigned to it by its onset."""
-    day: int
-    window_start: int
-    window_end: int
-    covered_from: int         # the part of the window the trace covers
-    covered_to: int
-    main: Optional[Episode]   # the longest sleep episode beginning in the window
-    others: List[Episode]     # naps and other episodes beginning in the window
-    temp_min: Optional[int] = None       # body.temp units (centidegrees above 34 C)
-    temp_min_tick: Optional[int] = None
-    cortisol_peak: Optional[int] = None
-    cortisol_peak_tick: Optional[int] = None
-
-    @property
-    def label(self):
-        return "d%d/d%d" % (self.day, self.day + 1)
-
-    @property
-    def partial_window(self):
-        return self.covered_from > self.window_start or self.covered_to < self.window_end
-
-    def notes(self):
-        out = []
-        if self.partial_window:
-            out.append("trace covers %s..%s of this night" % (fmt_tick(self.covered_from), fmt_tick(self.covered_to)))
-        if self.main is not None:
-            if self.main.began_before:
-                out.append("asleep when the trace begins")
-            if self.main.ended_after:
-                out.append("asleep when the trace ends")
-        if self.others:
-            out.append("%d other episode%s" % (len(self.others), "" if len(self.others) == 1 else "s"))
-        return out
-
-
-def sleep_episodes(trace, wake_gap=WAKE_GAP, rem_merge=REM_MERGE, min_nrem=MIN_NREM_BEFORE_REM):
-    """All sleep episodes of the trace (requires 'sleep.stage'; [] without it), from its exact stage runs.
-    A sample stands for the time up to the next sample (the last one for one step)."""
-    runs = trace.stage_runs
-    if runs is None or not trace.rows:
-        return []
-    n = trace.rows
-    end_tick = trace.end_tick()
-    nruns = len(runs)
-    # bouts of uninterrupted sleep, as [first run, run after the last]
-    bouts = []
-    i = 0
-    while i < nruns:
-        if 1 <= runs.stage[i] <= 4:
-            j = i
-            while j < nruns and 1 <= runs.stage[j] <= 4:
-                j += 1
-            bouts.append([i, j])
-            i = j
-        else:
-            i += 1
-
-    def run_end_tick(r):
-        return runs.tick[r] if r < nruns else end_tick
-
-    # merge bouts separated by short awakenings
-    merged = []
-    for b in bouts:
-        if merged and runs.tick[b[0]] - run_end_tick(merged[-1][1]) <= wake_gap:
-            merged[-1][1] = b[1]
-        else:
-            merged.append(b)
-    out = []
-    for a, b in merged:
-        asleep = n3 = rem = nrem = cycles = 0
-        last_rem_end = None
-        for r in range(a, b):
-            s = runs.stage[r]
-            if not 1 <= s <= 4:
-                continue
-            start, dur = runs.tick[r], run_end_tick(r + 1) - runs.tick[r]
-            asleep += dur
-            if s == STAGE_REM:
-                rem += dur
-                # a cycle: a REM period (REM runs less than rem_merge apart are one period) that follows at
-                # least min_nrem of NREM (N1..N3) since the previous REM period
-                if last_rem_end is not None and start - last_rem_end < rem_merge:
-                    pass  # the same REM period goes on
-                elif nrem >= min_nrem:
-                    cycles += 1
-                nrem = 0
-                last_rem_end = start + dur
-            else:
-                nrem += dur
-                if s == STAGE_N3:
-                    n3 += dur
-        stop_row = runs.row[b] if b < nruns else n
-        out.append(Episode(
-            start=runs.row[a], stop=stop_row, onset=runs.tick[a], wake=run_end_tick(b),
-            asleep=asleep, n3=n3, rem=rem, cycles=cycles,
-            began_before=(runs.row[a] == 0), ended_after=(stop_row == n)))
-    return out
-
-
-def nights(trace, wake_gap=WAKE_GAP, rem_merge=REM_MERGE, min_nrem=MIN_NREM_BEFORE_REM):
-    """One Night per noon-to-noon window the trace touches, with its main sleep (the longest episode whose
-    onset lies in the window), the body-temperature minimum and the cortisol peak inside the window."""
-    if not trace.rows:
-        return []
-    first, end = trace.first_tick, trace.end_tick()
-    episodes = sleep_episodes(trace, wake_gap, rem_merge, min_nrem)
-    out = []
-    day = (first - NOON) // DAY
-    e = 0  # episode index
-    while day * DAY + NOON < end:
-        w0 = day * DAY + NOON
-        w1 = w0 + DAY
-        night = Night(day=day, window_start=w0, window_end=w1,
-                      covered_from=max(w0, first), covered_to=min(w1, end), main=None, others=[])
-        mine = []
-        while e < len(episodes) and episodes[e].onset < w1:
-            if episodes[e].onset >= w0:
-                mine.append(episodes[e])
-            e += 1
-        if mine:
-            night.main = max(mine, key=lambda ep: (ep.duration, -ep.onset))
-            night.others = [ep for ep in mine if ep is not night.main]
-        extremes = trace.windows.get(day)
-        if extremes is not None:
-            night.temp_min, night.temp_min_tick, night.cortisol_peak, night.cortisol_peak_tick = extremes
-        out.append(night)
-        day += 1
-    return out
-
-
-def temp_celsius(v):
-    """body.temp units to degrees Celsius: 34 + v/100."""
-    return 34 + v / 100.0

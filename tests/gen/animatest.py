@@ -63,9 +63,9 @@ def render(catalogue, outdir):
 
 
 def compile_sim(gendir, exe, extra=()):
-    """Compiles host/main.c, core/*.c and the generated C into exe, warnings as errors (extra: more flags)."""
-    core = os.path.join(ROOT, "core")
-    sources = [os.path.join(ROOT, "host", "main.c")]
+    """Compiles host/*.c, core/*.c and the generated C into exe, warnings as errors (extra: more flags)."""
+    core, host = os.path.join(ROOT, "core"), os.path.join(ROOT, "host")
+    sources = sorted(os.path.join(host, f) for f in os.listdir(host) if f.endswith(".c"))
     sources += sorted(os.path.join(core, f) for f in os.listdir(core) if f.endswith(".c"))
     sources += sorted(os.path.join(gendir, f) for f in os.listdir(gendir) if f.endswith(".c"))
     cmd = CC + sources + ["-I" + core, "-I" + gendir] + CFLAGS + list(extra) + ["-o", exe]

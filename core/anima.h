@@ -15,6 +15,11 @@
 #define ANIMA_ERR_MAX 240
 #define ANIMA_MAX_SETS 256 /* distinct parameters one run may --set */
 
+/* The engine's day counter (struct anima_ctx.day) holds days 0..ANIMA_DAY_MAX; a checkpoint's tick must be
+ * within them. */
+#define ANIMA_DAY_MAX ((1u << 20) - 1)
+#define ANIMA_TICK_MAX ((uint64_t)(ANIMA_DAY_MAX + 1) * 86400 - 1)
+
 enum anima_env { ANIMA_ENV_NORMAL = 0, ANIMA_ENV_DARK = 1, ANIMA_ENV_LIGHT = 2 };
 
 enum anima_end_reason { ANIMA_END_NONE = 0, ANIMA_END_TICKS, ANIMA_END_DEATH, ANIMA_END_COMMAND };

@@ -86,6 +86,77 @@ static int refuse(char *err, size_t errlen, const char *why)
 	return -1;
 }
 
+/* Appends the name of trace column k (0-based, after `tick`) from the generated header. */
+static void add_column_name(struct anima_str *s, uint32_t k)
+{
+	const char *h = anima_trace_header;
+	for (uint32_t col = 0; col <= k && *h; col++) {
+		while (*h && *h != ',')
+			h++;
+		if (*h == ',')
+			h++;
+	}
+	size_t n = 0;
+	while (h[n] && h[n] != ',')
+		n++;
+	anima_str_addn(s, h, n);
+}
+
+static int refuse_value(char *err, size_t errlen, const char *what, uint32_t col, const char *name, int64_t v,
+			int64_t lo, int64_t hi)
+{
+	struct anima_str s = {err, errlen, 0};
+	anima_str_add(&s, "checkpoint is damaged (");
+	anima_str_add(&s, what);
+	if (name)
+		anima_str_add(&s, name);
+	else
+		add_column_name(&s, col);
+	anima_str_add(&s, " = ");
+	anima_str_i64(&s, v);
+	anima_str_add(&s, " is outside its declared range ");
+	anima_str_i64(&s, lo);
+	anima_str_add(&s, "..");
+	anima_str_i64(&s, hi);
+	anima_str_add(&s, ")");
+	return -1;
+}
+
+/* A checkpoint is input: whatever its checksum says, the engine only ever sees values its generated code can
+ * meet in a run (every variable, parameter and delayed value within its declared range, a tick the day counter
+ * holds, a known environment). Everything else the engine indexes with (update phases, ring positions) is
+ * derived from the tick, not read. The one check, for anima-sim --resume, anima.efi --resume and --persist. */
+static int validate(const struct anima_sim *sim, char *err, size_t errlen)
+{
+	if (sim->tick > ANIMA_TICK_MAX)
+		return refuse(err, errlen, "checkpoint is damaged (tick beyond the last day the engine counts)");
+	if (sim->env < ANIMA_ENV_NORMAL || sim->env > ANIMA_ENV_LIGHT)
+		return refuse(err, errlen, "checkpoint is damaged (bad environment)");
+	for (uint32_t k = 0; k < ANIMA_NVARS; k++) {
+		int32_t v = sim->state[anima_trace_slots[k]];
+		if (v < anima_var_range[k][0] || v > anima_var_range[k][1])
+			return refuse_value(err, errlen, "", k, NULL, v, anima_var_range[k][0], anima_var_range[k][1]);
+	}
+	const uint32_t nparams = ANIMA_NPARAMS; /* may be 0 */
+	for (uint32_t k = 0; k < nparams; k++) {
+		int32_t v = sim->params[k];
+		if (v < anima_param_range[k][0] || v > anima_param_range[k][1])
+			return refuse_value(err, errlen, "parameter ", 0, anima_param_names[k], v, anima_param_range[k][0],
+					    anima_param_range[k][1]);
+	}
+	const uint32_t nrings = ANIMA_NRINGS; /* may be 0 */
+	for (uint32_t r = 0; r < nrings; r++) {
+		const struct anima_ring_desc *d = &anima_ring_descs[r];
+		const int32_t *range = anima_var_range[d->src_col];
+		for (uint32_t i = 0; i < d->size; i++) {
+			int32_t v = sim->delay[d->offset + i];
+			if (v < range[0] || v > range[1])
+				return refuse_value(err, errlen, "delayed ", d->src_col, NULL, v, range[0], range[1]);
+		}
+	}
+	return 0;
+}
+
 int anima_checkpoint_read(struct anima_sim *sim, const uint8_t *buf, size_t len, char *err, size_t errlen)
 {
 	struct cursor c = {0, buf, 0, len, 0};
@@ -108,12 +179,17 @@ int anima_checkpoint_read(struct anima_sim *sim, const uint8_t *buf, size_t len,
 	uint32_t env = (uint32_t)get(&c, 4);
 	if (env > ANIMA_ENV_LIGHT)
 		return refuse(err, errlen, "checkpoint is damaged (bad environment)");
-	anima_sim_init(sim, seed, (int)env);
-	sim->tick = tick;
-	get_words(&c, sim->state, ANIMA_NVARS);
-	get_words(&c, sim->params, ANIMA_NPARAMS);
-	get_words(&c, sim->delay, ANIMA_DELAY_WORDS);
-	anima_copy32(sim->next, sim->state, ANIMA_NVARS);
-	anima_derive_phases(sim);
+	/* Read into a scratch copy: *sim is touched only by a checkpoint that passes. */
+	static struct anima_sim in;
+	anima_sim_init(&in, seed, (int)env);
+	in.tick = tick;
+	get_words(&c, in.state, ANIMA_NVARS);
+	get_words(&c, in.params, ANIMA_NPARAMS);
+	get_words(&c, in.delay, ANIMA_DELAY_WORDS);
+	if (validate(&in, err, errlen))
+		return -1;
+	anima_copy32(in.next, in.state, ANIMA_NVARS);
+	anima_derive_phases(&in);
+	*sim = in;
 	return 0;
 }

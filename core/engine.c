@@ -13,8 +13,6 @@
 #error "anima_gen.h was generated for another runtime format: re-run anima-gen render"
 #endif
 
-#define DAY_MAX ((1 << 20) - 1)
-
 static void make_ctx(const struct anima_sim *sim, struct anima_ctx *c)
 {
 	uint64_t day = sim->tick / 86400;
@@ -22,7 +20,7 @@ static void make_ctx(const struct anima_sim *sim, struct anima_ctx *c)
 	c->seed = sim->seed;
 	c->draw = sim->seed + sim->tick * 0x9E3779B97F4A7C15ull;
 	c->tod = (int64_t)(sim->tick % 86400);
-	c->day = day > DAY_MAX ? DAY_MAX : (int64_t)day;
+	c->day = day > ANIMA_DAY_MAX ? ANIMA_DAY_MAX : (int64_t)day;
 	c->env_mode = sim->env;
 }
 

@@ -44,6 +44,12 @@ extern const struct anima_subsystem_desc anima_subsystems[6];
 extern const char *const anima_group_names[2];
 /* The declared range of each variable, in trace column order (column k+1). */
 extern const int32_t anima_var_range[13][2];
+/* The delay rings: ring r holds `size` words of trace column `src_col`'s variable from D[offset] on (what
+ * a checkpoint's delay words are checked against). */
+struct anima_ring_desc {
+	uint32_t src_col, offset, size;
+};
+extern const struct anima_ring_desc anima_ring_descs[1 + 1];
 extern const uint32_t anima_rate_every[5]; /* the distinct update periods; phase[r] is tick mod it */
 extern const int32_t anima_init_state[13];
 extern const int32_t anima_param_values[2];

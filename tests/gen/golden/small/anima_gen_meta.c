@@ -95,3 +95,8 @@ const int32_t anima_var_range[13][2] = {
 	{0, 1},
 	{0, 2},
 };
+
+const struct anima_ring_desc anima_ring_descs[1 + 1] = {
+	{4, 0, 128}, /* circadian.acc */
+	{0, 0, 0},
+};

@@ -94,3 +94,15 @@ def test_help_and_version():
     assert r.returncode == 0 and r.stdout.startswith("usage: anima-sweep")
     r = sweep("--version")
     assert r.returncode == 0 and r.stdout.startswith("anima-sweep ")
+
+
+@pytest.mark.filterwarnings("ignore:make_current is deprecated:DeprecationWarning")  # Debian's tornado 6.2
+def test_an_existing_scheduler(sim, tmp_path):
+    """--scheduler ADDRESS: the runs go to a cluster the sweep did not start (and leaves running)."""
+    from distributed import LocalCluster
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        out = tmp_path / "s.csv"
+        r = sweep("--scheduler", cluster.scheduler_address, "--seeds", "5,7", "--ticks", 3600, "--sim", sim, "-o", out)
+        assert r.returncode == 0, r.stderr
+        assert [(x["seed"], x["end"], x["error"]) for x in read(out)] == [("5", "ticks", ""), ("7", "ticks", "")]
+        assert len(cluster.scheduler_info["workers"]) == 1

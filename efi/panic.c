@@ -19,6 +19,7 @@ void panic(const char *msg)
 		serial_puts(line);
 		serial_puts("\n");
 		dashboard_message(line); /* after EBS the screen, when there is one, is the only other place */
+		tracefile_end();
 	}
 	halt_forever();
 }

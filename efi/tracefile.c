@@ -526,6 +526,10 @@ void tracefile_poll(void)
 /* The end of the run (or a panic): whatever is buffered goes out. */
 void tracefile_end(void)
 {
-	if (T.state == WRITING)
+	static int ending;
+	if (T.state == WRITING && !ending) {
+		ending = 1; /* a panic inside this flush must not flush again */
 		flush();
+		ending = 0;
+	}
 }

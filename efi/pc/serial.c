@@ -86,8 +86,9 @@ int serial_present(void)
 
 void serial_write(const char *s, size_t n)
 {
-	if (tee)
-		tee(s, n);
+	const char *all = s;
+	size_t len = n;
+
 	if (n)
 		last = s[n - 1];
 	while (present && n) {
@@ -96,13 +97,17 @@ void serial_write(const char *s, size_t n)
 		while (!(inb(COM1 + LSR) & LSR_THRE)) {
 			if (++spin == TX_SPIN) {
 				present = 0;
-				return;
+				goto out;
 			}
 			cpu_relax();
 		}
 		for (int k = 0; k < fifo_depth && n; k++, n--)
 			outb(COM1 + RBR, (uint8_t)*s++);
 	}
+out:
+	/* After COM1 has them: a '#' line the tee itself writes (a full file) follows them there too. */
+	if (tee)
+		tee(all, len);
 }
 
 void serial_puts(const char *s)

@@ -163,6 +163,8 @@ void trap_handler(struct frame *f)
 	emit(line, screen);
 	str_add(line, sizeof line, "# anima: halted");
 	emit(line, screen);
+	if (screen)
+		tracefile_end(); /* the report onto the stick as well (not from a fault inside the report) */
 	halt_forever();
 }
 

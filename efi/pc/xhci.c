@@ -605,9 +605,23 @@ static void walk_caps(struct xhci *hc)
 	}
 }
 
+/* Intel 7- and 8-series chipsets (Panther Point, Lynx Point) wire their ports to EHCI until the operating
+ * system switches them to xHCI (USB3_PSSEN at 0xD8, XUSB2PR at 0xD0, enabled as far as the masks at 0xDC
+ * and 0xD4 allow), as Linux's usb_enable_intel_xhci_ports does; firmware that used EHCI left them there. */
+static void intel_port_switch(struct pci_fn f)
+{
+	uint32_t id = pci_read32(f, 0);
+	uint16_t dev = (uint16_t)(id >> 16);
+	if ((id & 0xFFFF) != 0x8086 || (dev != 0x1E31 && dev != 0x8C31 && dev != 0x9C31 && dev != 0x8CB1 && dev != 0x9CB1))
+		return;
+	pci_write32(f, 0xD8, pci_read32(f, 0xDC));
+	pci_write32(f, 0xD0, pci_read32(f, 0xD4));
+}
+
 static int start(struct xhci *hc)
 {
 	pci_enable_dma(hc->pci); /* the firmware's ExitBootServices handler may have turned bus mastering off */
+	intel_port_switch(hc->pci);
 	uint32_t caplen = cap_rd(hc, 0) & 0xFF;
 	hc->op = hc->cap + caplen / 4;
 	hc->rt = hc->cap + (cap_rd(hc, 0x18) & ~0x1Fu) / 4;

@@ -186,11 +186,24 @@ def make_image(path, efi, cfg=None):
     return path
 
 
-def esp_file(img, name):
-    """The bytes of file `name` at the root of the image's ESP (read with mtools), or None when it is absent."""
+def _esp(img):
     dump = subprocess.run(["/usr/sbin/sfdisk", "--dump", img], stdout=subprocess.PIPE, check=True).stdout.decode()
     start = int(re.search(r"start=\s*(\d+)", dump).group(1))
-    env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
-    p = subprocess.run(["mtype", "-i", "%s@@%d" % (img, start * 512), "::/" + name], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, env=env, timeout=30)
+    return "%s@@%d" % (img, start * 512), dict(os.environ, MTOOLS_SKIP_CHECK="1")
+
+
+def esp_file(img, name):
+    """The bytes of file `name` at the root of the image's ESP (read with mtools), or None when it is absent."""
+    where, env = _esp(img)
+    p = subprocess.run(["mtype", "-i", where, "::/" + name], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       env=env, timeout=30)
     return p.stdout if p.returncode == 0 else None
+
+
+def esp_free(img):
+    """Free bytes on the image's ESP (mtools' minfo)."""
+    where, env = _esp(img)
+    out = subprocess.run(["minfo", "-i", where, "::"], stdout=subprocess.PIPE, env=env, timeout=30).stdout.decode()
+    clusters = int(re.search(r"free clusters=(\d+)", out).group(1))
+    size = int(re.search(r"cluster size:\s*(\d+) sectors", out).group(1)) * 512
+    return clusters * size

@@ -4,7 +4,7 @@ import re
 import subprocess
 import time
 
-from anima_qemu import EXITED, Session, boot, esp_file, make_image, qmp, rows, usb_keys
+from anima_qemu import EXITED, MKIMAGE, Session, boot, esp_file, esp_free, make_image, qmp, rows, usb_keys
 
 MODERN = ["--modern-pc"]
 GAP = 0.02  # seconds between key events: a typist, not a burst (QEMU's USB keyboard queues only 16)
@@ -120,3 +120,37 @@ def test_stick_on_a_controller_not_driven(efi, tmp_path):
            "(xHCI); not written" in b.lines()
     assert b"# anima: end tick=600 reason=ticks\n" in b.after_ebs()
     assert esp_file(img, TRACE) is None
+
+
+def test_panic_report_reaches_the_file(efi, tmp_path):
+    # Without COM1 the stick is the only record of a CPU exception: the report is flushed before the halt.
+    img = make_image(str(tmp_path / "e.img"), efi, "--seed 7 --every 1 --speed max --fault divide")
+    boot("--image", img, *MODERN, "--no-serial", timeout=40)  # halted: ends by the timeout
+    data = esp_file(img, TRACE)
+    assert data.startswith(EXITED), data[:200]
+    assert re.search(rb"\n# anima: panic vector=0 error=0x0 rip=0x[0-9a-f]+ tick=1\n", data), data[-1500:]
+    assert data.endswith(b"# anima: halted\n")
+
+
+def test_full_file_says_so_once(efi, sim, tmp_path):
+    # A stick with about 1.2 MiB free: the file gets what is left after the 1 MiB reserve, fills up, says so
+    # once on COM1, and the run goes on to its end; the file is a prefix of COM1's output.
+    img, cfg, filler = str(tmp_path / "f.img"), tmp_path / "anima.cfg", tmp_path / "filler.bin"
+    cfg.write_text("--seed 7 --every 1 --ticks 1200 --speed max\n")
+    filler.write_bytes(b"")
+    files = ["anima.cfg=%s" % cfg, "filler.bin=%s" % filler]
+    subprocess.run([MKIMAGE, img, efi] + files, check=True, timeout=60)
+    with open(filler, "wb") as f:
+        f.truncate((esp_free(img) - 1280 * 1024) // 4096 * 4096)
+    subprocess.run([MKIMAGE, img, efi] + files, check=True, timeout=60)
+    free = esp_free(img)
+    assert 1024 * 1024 + 65536 < free < 2 * 1024 * 1024, free
+    b = boot("--image", img, *MODERN, timeout=90)
+    assert b.rc == 0, b.summary()
+    com1 = EXITED + b.after_ebs()
+    full = b"# anima: trace file anima-trace.csv: full; the rest goes to COM1 only\n"
+    assert com1.count(full) == 1
+    assert com1.endswith(b"# anima: end tick=1200 reason=ticks\n")
+    data = esp_file(img, TRACE)
+    assert 0 < len(data) <= free - 1024 * 1024 and com1.startswith(data)
+    assert len(data) > len(com1) // 4 and full not in data

@@ -125,7 +125,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	/* USB host controllers: found and given their memory while the firmware can still allocate it. */
 	xhci_prepare(st->BootServices);
 	/* --trace-file: the file on the USB stick, created and mapped while the file system driver exists. */
-	tracefile_prepare(st, NULL);
+	tracefile_prepare(st, opts.trace_file);
 
 	/* 5. Leave boot services. */
 	s = exit_boot_services(image, st, &tried);

@@ -16,15 +16,16 @@ def sim_rows(sim, *args):
     return rows(out)
 
 
-def wait_for_file(img, pattern, timeout=60):
+def wait_for_file(img, pattern, timeout=60, name=TRACE):
     """Polls the stick's file while QEMU runs (its writes reach the image file at once)."""
     end = time.monotonic() + timeout
+    data = None
     while time.monotonic() < end:
-        data = esp_file(img, TRACE)
+        data = esp_file(img, name)
         if data and re.search(pattern, data):
             return data
         time.sleep(0.5)
-    raise AssertionError("no %r in %s within %ss: %r" % (pattern, TRACE, timeout, (data or b"")[-300:]))
+    raise AssertionError("no %r in %s within %ss: %r" % (pattern, name, timeout, (data or b"")[-300:]))
 
 
 def test_usb_keyboard_commands_and_the_file_is_com1(efi, tmp_path):
@@ -93,22 +94,37 @@ def test_no_com1_the_file_is_the_trace(efi, sim, tmp_path):
 
 
 def test_killed_run_leaves_a_prefix(efi, tmp_path):
-    # About 1 KB of trace a second: only the flush every 30 s of wall time puts it on the stick. After QEMU
-    # is killed (a power cut) the file is a prefix of what COM1 carried, and holds the rows of that flush.
-    img = make_image(str(tmp_path / "c.img"), efi, "--seed 9 --every 600 --speed 600")
-    s = Session("--image", img, *MODERN, timeout=120)
+    # About 1 KB of trace a second: only the flush every 30 s of wall time puts it on the stick. The machine
+    # is then stopped and killed (a power cut): the file is a prefix of what COM1 carried, and holds the rows
+    # of that flush. (And --trace-file names the file.)
+    img = make_image(str(tmp_path / "c.img"), efi, "--seed 9 --every 600 --speed 600 --trace-file run9.csv")
+    sock = str(tmp_path / "qmp")
+    s = Session("--image", img, "--qmp", sock, *MODERN, timeout=120)
     try:
         s.expect(rb"# anima: usb: [^\n]*\n")
-        first = wait_for_file(img, rb"# anima: usb: ")
-        grown = wait_for_file(img, rb"\n\d+,[^\n]*\n(?![\s\S])", timeout=50)  # ends in a whole row, later on
+        first = wait_for_file(img, rb"# anima: usb: ", name="run9.csv")
+        # ends in a whole row, later on
+        grown = wait_for_file(img, rb"\n\d+,[^\n]*\n(?![\s\S])", timeout=50, name="run9.csv")
         assert len(grown) > len(first)
-        s._read(time.monotonic() + 3)
+        qmp(sock, [{"execute": "stop"}])  # the guest stands still; what COM1 sent arrives meanwhile
+        end = time.monotonic() + 2
+        while time.monotonic() < end:
+            s._read(end)
+        data = esp_file(img, "run9.csv")
     finally:
-        s.close()  # SIGTERM: QEMU stops at once, nothing more is written
-    data = esp_file(img, TRACE)
+        s.close()
     com1 = EXITED + s.boot().after_ebs()
-    assert len(data) >= len(grown) and com1.startswith(data)
+    assert len(data) >= len(grown) and com1.startswith(data), (len(data), len(com1))
     assert len(rows(data)) >= 20  # 30 s at 1 row/s
+    assert esp_file(img, TRACE) is None
+
+
+def test_trace_file_none(efi, tmp_path):
+    img = make_image(str(tmp_path / "n.img"), efi, "--seed 3 --ticks 600 --speed max --trace-file none")
+    b = boot("--image", img, *MODERN, timeout=90)
+    assert b.rc == 0, b.summary()
+    assert b"# anima: end tick=600 reason=ticks\n" in b.after_ebs() and b"trace file" not in b.out
+    assert esp_file(img, TRACE) is None
 
 
 def test_stick_on_a_controller_not_driven(efi, tmp_path):
@@ -125,8 +141,11 @@ def test_stick_on_a_controller_not_driven(efi, tmp_path):
 def test_panic_report_reaches_the_file(efi, tmp_path):
     # Without COM1 the stick is the only record of a CPU exception: the report is flushed before the halt.
     img = make_image(str(tmp_path / "e.img"), efi, "--seed 7 --every 1 --speed max --fault divide")
-    boot("--image", img, *MODERN, "--no-serial", timeout=40)  # halted: ends by the timeout
-    data = esp_file(img, TRACE)
+    s = Session("--image", img, *MODERN, "--no-serial", timeout=60)
+    try:
+        data = wait_for_file(img, rb"# anima: halted\n")
+    finally:
+        s.close()
     assert data.startswith(EXITED), data[:200]
     assert re.search(rb"\n# anima: panic vector=0 error=0x0 rip=0x[0-9a-f]+ tick=1\n", data), data[-1500:]
     assert data.endswith(b"# anima: halted\n")

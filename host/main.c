@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -150,23 +151,78 @@ static size_t read_file(const char *path, uint8_t *buf, size_t cap)
 	return n;
 }
 
-/* The checkpoint goes to FILE.tmp first: a failed run never overwrites an existing checkpoint. */
+/* --save FILE: the checkpoint goes to a temporary file of a unique name beside FILE (created before the run,
+ * which proves the directory writable), then is renamed onto FILE, so a failed run never leaves a damaged
+ * FILE and no file of the user's (FILE.tmp included) is touched. FILE itself, when it exists, must be a
+ * regular file: a symlink, device or directory is never replaced. */
+static char save_tmp[4096];
+static int save_fd = -1;
+
+static void save_discard(void)
+{
+	if (save_fd >= 0) {
+		close(save_fd);
+		save_fd = -1;
+		unlink(save_tmp);
+	}
+}
+
+/* 0, or -1 with a one-line reason in why. */
+static int save_prepare(const char *path, const char **why)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		*why = S_ISLNK(st.st_mode) ? "is a symbolic link (not replaced)"
+		       : S_ISDIR(st.st_mode) ? "is a directory" : "is not a regular file (not replaced)";
+		return -1;
+	}
+	if (snprintf(save_tmp, sizeof save_tmp, "%s.XXXXXX", path) >= (int)sizeof save_tmp) {
+		*why = "path too long";
+		return -1;
+	}
+	save_fd = mkstemp(save_tmp);
+	if (save_fd < 0) {
+		*why = strerror(errno);
+		return -1;
+	}
+	mode_t mask = umask(0);
+	umask(mask);
+	if (fchmod(save_fd, 0666 & ~mask) != 0) {
+		*why = strerror(errno);
+		save_discard();
+		return -1;
+	}
+	atexit(save_discard);
+	return 0;
+}
+
 static int save_checkpoint(const char *path)
 {
 	static uint8_t buf[ANIMA_CHECKPOINT_BYTES];
-	char tmp[4096];
 	size_t n = anima_checkpoint_write(&sim, buf, sizeof buf);
-	if (!n || snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-		return -1;
-	FILE *f = fopen(tmp, "wb");
-	if (!f)
-		return -1;
-	int ok = fwrite(buf, 1, n, f) == n;
-	ok &= fclose(f) == 0;
-	if (!ok || rename(tmp, path) != 0) {
-		unlink(tmp);
+	struct stat st;
+	if (!n) {
+		errno = ENOSPC;
 		return -1;
 	}
+	for (size_t done = 0; done < n;) {
+		ssize_t w = write(save_fd, buf + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		done += (size_t)w;
+	}
+	if (fsync(save_fd) != 0)
+		return -1;
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) { /* it changed during the run */
+		errno = EEXIST;
+		return -1;
+	}
+	if (rename(save_tmp, path) != 0)
+		return -1;
+	close(save_fd);
+	save_fd = -1;
 	return 0;
 }
 
@@ -228,6 +284,13 @@ int main(int argc, char **argv)
 	if (opts.describe) {
 		host_describe(&sim, stdout);
 		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	if (opts.save) {
+		const char *why = "";
+		if (save_prepare(opts.save, &why) != 0) {
+			fprintf(stderr, "anima-sim: --save %s: cannot write checkpoint: %s\n", opts.save, why);
+			return 1;
+		}
 	}
 	const char *trace = opts.trace ? opts.trace : "-";
 	if (strcmp(trace, "-") == 0) {

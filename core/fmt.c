@@ -38,10 +38,32 @@ size_t anima_fmt_hex(char *dst, uint64_t v)
 	return n;
 }
 
+static void put_char(struct anima_str *s, char c)
+{
+	if (s->len + 1 < s->cap)
+		s->buf[s->len++] = c;
+}
+
+/* Control characters are written escaped (\n, \t, \xHH): what these buffers hold is one line of a message,
+ * and a newline inside a user's argument must not split it. */
 void anima_str_addn(struct anima_str *s, const char *text, size_t n)
 {
-	for (size_t i = 0; i < n && s->len + 1 < s->cap; i++)
-		s->buf[s->len++] = text[i];
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < n && s->len + 1 < s->cap; i++) {
+		uint8_t c = (uint8_t)text[i];
+		if (c >= 0x20 && c != 0x7F) {
+			put_char(s, (char)c);
+			continue;
+		}
+		put_char(s, '\\');
+		if (c == '\n' || c == '\r' || c == '\t') {
+			put_char(s, c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+		} else {
+			put_char(s, 'x');
+			put_char(s, hex[c >> 4]);
+			put_char(s, hex[c & 15]);
+		}
+	}
 	if (s->cap)
 		s->buf[s->len] = 0;
 }

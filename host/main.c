@@ -10,6 +10,7 @@
 
 #include "anima.h"
 #include "host.h"
+#include "util.h"
 
 static struct anima_sim sim; /* static: its size grows with the catalogue */
 static struct anima_options opts;
@@ -29,6 +30,18 @@ struct host {
 	uint64_t last_progress_ns;
 	uint64_t end_tick;
 };
+
+/* A path as an error line shows it: control characters escaped (core's anima_str does it), so a newline in a
+ * file name cannot split the one-line error. Four buffers: a message may show more than one. */
+static const char *shown(const char *path)
+{
+	static char bufs[4][4096 + 64];
+	static unsigned next;
+	char *b = bufs[next++ % 4];
+	struct anima_str s = {b, sizeof bufs[0], 0};
+	anima_str_add(&s, path);
+	return b;
+}
 
 static void usage_error(const char *msg)
 {
@@ -251,7 +264,7 @@ int main(int argc, char **argv)
 		size_t len = 0;
 		char *text = slurp(opts.scenario, &len);
 		if (!text) {
-			fprintf(stderr, "anima-sim: --scenario %s: %s\n", opts.scenario, strerror(errno));
+			fprintf(stderr, "anima-sim: --scenario %s: %s\n", shown(opts.scenario), strerror(errno));
 			return 2;
 		}
 		if (anima_scenario_parse(&opts, opts.scenario, text, len, err, sizeof err)) {
@@ -270,11 +283,11 @@ int main(int argc, char **argv)
 		static uint8_t buf[ANIMA_CHECKPOINT_BYTES + 1]; /* one more: a longer file is not taken for whole */
 		size_t n = read_file(opts.resume, buf, sizeof buf);
 		if (n == (size_t)-1) {
-			fprintf(stderr, "anima-sim: --resume %s: %s\n", opts.resume, strerror(errno));
+			fprintf(stderr, "anima-sim: --resume %s: %s\n", shown(opts.resume), strerror(errno));
 			return 1;
 		}
 		if (anima_checkpoint_read(&sim, buf, n, err, sizeof err)) {
-			fprintf(stderr, "anima-sim: --resume %s: %s\n", opts.resume, err);
+			fprintf(stderr, "anima-sim: --resume %s: %s\n", shown(opts.resume), err);
 			return 1;
 		}
 	} else {
@@ -288,7 +301,7 @@ int main(int argc, char **argv)
 	if (opts.save) {
 		const char *why = "";
 		if (save_prepare(opts.save, &why) != 0) {
-			fprintf(stderr, "anima-sim: --save %s: cannot write checkpoint: %s\n", opts.save, why);
+			fprintf(stderr, "anima-sim: --save %s: cannot write checkpoint: %s\n", shown(opts.save), why);
 			return 1;
 		}
 	}
@@ -298,7 +311,7 @@ int main(int argc, char **argv)
 	} else {
 		h.trace = fopen(trace, "w");
 		if (!h.trace) {
-			fprintf(stderr, "anima-sim: --trace %s: %s\n", trace, strerror(errno));
+			fprintf(stderr, "anima-sim: --trace %s: %s\n", shown(trace), strerror(errno));
 			return 1;
 		}
 	}
@@ -307,7 +320,7 @@ int main(int argc, char **argv)
 	if (opts.events) {
 		h.events = strcmp(opts.events, "-") == 0 ? stdout : fopen(opts.events, "w");
 		if (!h.events) {
-			fprintf(stderr, "anima-sim: --events %s: %s\n", opts.events, strerror(errno));
+			fprintf(stderr, "anima-sim: --events %s: %s\n", shown(opts.events), strerror(errno));
 			return 1;
 		}
 	}
@@ -324,11 +337,11 @@ int main(int argc, char **argv)
 	if (h.progress)
 		fprintf(stderr, "\r\033[K");
 	if (fflush(h.trace) != 0 || h.write_failed || (h.trace != stdout && fclose(h.trace) != 0)) {
-		fprintf(stderr, "anima-sim: --trace %s: write failed: %s\n", trace, strerror(errno));
+		fprintf(stderr, "anima-sim: --trace %s: write failed: %s\n", shown(trace), strerror(errno));
 		return 1;
 	}
 	if (h.events && (fflush(h.events) != 0 || h.events_failed || (h.events != stdout && fclose(h.events) != 0))) {
-		fprintf(stderr, "anima-sim: --events %s: write failed: %s\n", opts.events, strerror(errno));
+		fprintf(stderr, "anima-sim: --events %s: write failed: %s\n", shown(opts.events), strerror(errno));
 		return 1;
 	}
 	if (opts.summary) {
@@ -355,7 +368,7 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	if (opts.save && save_checkpoint(opts.save) != 0) {
-		fprintf(stderr, "anima-sim: --save %s: cannot write checkpoint: %s\n", opts.save, strerror(errno));
+		fprintf(stderr, "anima-sim: --save %s: cannot write checkpoint: %s\n", shown(opts.save), strerror(errno));
 		return 1;
 	}
 	return 0;

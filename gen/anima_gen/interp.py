@@ -192,10 +192,23 @@ class Interpreter:
 def main(cat, argv):
     import argparse
     import sys
-    ap = argparse.ArgumentParser(prog="anima-gen run")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--ticks", type=int, default=86400)
-    ap.add_argument("--every", type=int, default=60)
+    def whole(lo, hi=(1 << 64) - 1):
+        """A whole number in lo..hi, as anima-sim takes it (argparse turns the ValueError into one line)."""
+        def parse(text):
+            if not text.isdigit() or not lo <= int(text) <= hi:
+                raise argparse.ArgumentTypeError("expected a whole number in %d..%d, got '%s'" % (lo, hi, text))
+            return int(text)
+        return parse
+
+    class OneLineParser(argparse.ArgumentParser):
+        def error(self, message):
+            sys.stderr.write("anima-gen run: error: %s\n" % message)
+            sys.exit(2)
+
+    ap = OneLineParser(prog="anima-gen run")
+    ap.add_argument("--seed", type=whole(0), default=1)
+    ap.add_argument("--ticks", type=whole(0), default=86400)
+    ap.add_argument("--every", type=whole(1), default=60)
     ap.add_argument("--env", choices=["normal", "dark", "light"], default="normal")
     ap.add_argument("--stimulus", action="append", default=[])
     ap.add_argument("--trace", default="-")
@@ -210,11 +223,17 @@ def main(cat, argv):
             v = st.auto if (value == "auto" and st.auto is not None) else int(value)
             if v != st.auto and not st.lo <= v <= st.hi:
                 raise ValueError
+            if not tick.isdigit():
+                raise ValueError
             sched.append((int(tick), st, v))
         except (ValueError, KeyError):
             sys.stderr.write("anima-gen run: bad --stimulus '%s'\n" % text)
             return 2
-    f = sys.stdout if a.trace == "-" else open(a.trace, "w")
+    try:
+        f = sys.stdout if a.trace == "-" else open(a.trace, "w")
+    except OSError as e:
+        sys.stderr.write("anima-gen run: --trace %r: %s\n" % (a.trace, e.strerror or e))
+        return 1
     it = Interpreter(cat, a.seed, ["normal", "dark", "light"].index(a.env))
     it.run(a.ticks, a.every, sched, lambda line: f.write(line + "\n"))
     f.flush()

@@ -2,6 +2,7 @@
 FILE.tmp, and a run whose --save could not be written ran to its end and overwrote the --trace file first."""
 
 import os
+import stat
 import subprocess
 
 import pytest
@@ -34,11 +35,15 @@ def test_symlink_is_not_replaced(sim, tmp_path):
     assert not (tmp_path / "t.csv").exists()
 
 
-def test_device_is_not_replaced(sim, tmp_path):
-    r = run(sim, "--save", "/dev/null", "--trace", tmp_path / "t.csv")
+def test_special_file_is_not_replaced(sim, tmp_path):
+    """A named pipe stands for any special file (a device): never /dev/null itself here, which the old code
+    replaced with a regular file for the whole machine."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(str(fifo))
+    r = run(sim, "--save", fifo, "--trace", tmp_path / "t.csv")
     assert (r.returncode, r.stderr) == (
-        1, "anima-sim: --save /dev/null: cannot write checkpoint: is not a regular file (not replaced)\n")
-    assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
+        1, "anima-sim: --save %s: cannot write checkpoint: is not a regular file (not replaced)\n" % fifo)
+    assert stat.S_ISFIFO(os.lstat(str(fifo)).st_mode)
 
 
 def test_users_tmp_file_is_untouched_and_nothing_is_left_behind(sim, tmp_path):

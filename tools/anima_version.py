@@ -1,18 +1,18 @@
-"""anima_version: the project's version for the tools' --version: the one in CMakeLists.txt (`project(anima
-VERSION x.y.z ...)`), which anima-sim and anima.efi print too."""
+"""anima_version: the --version line of the tools, with the project's version as anima-gen reads it
+(gen/anima_gen/version.py: CMakeLists.txt's `project(anima VERSION ...)`, which anima-sim prints too)."""
+import importlib.util
 import os
-import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 
 
 def version():
-    try:
-        with open(os.path.join(ROOT, "CMakeLists.txt")) as f:
-            m = re.search(r"project\(\s*anima\s+VERSION\s+([0-9.]+)", f.read())
-    except OSError:
-        m = None
-    return m.group(1) if m else "unknown"
+    # loaded by path: the package's __init__ would need what the tools do not (PyYAML, Jinja2)
+    spec = importlib.util.spec_from_file_location("anima_gen_version", os.path.join(ROOT, "gen", "anima_gen",
+                                                                                     "version.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.version()
 
 
 def version_line(prog):

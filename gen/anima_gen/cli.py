@@ -1,9 +1,9 @@
 """Command line of anima-gen: check, render, docs, synth (and outputs, for the build system)."""
 import argparse
-import os
 import sys
 
 from .diag import Diagnostics, Fatal
+from .version import version
 from . import yamlsrc
 
 
@@ -37,6 +37,7 @@ def report(diag, quiet_warnings=False):
 
 def main(argv):
     ap = _Parser(prog="anima-gen", description="Validate an Anima catalogue and render it.")
+    ap.add_argument("--version", action="version", version="anima-gen %s" % version())
     sub = ap.add_subparsers(dest="cmd", parser_class=_Parser)
     p = sub.add_parser("check", help="validate only")
     p.add_argument("catalogue")

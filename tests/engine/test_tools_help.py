@@ -7,7 +7,7 @@ import pytest
 
 from conftest import ROOT
 
-TOOLS = ["tools/anima-sweep", "tools/anima-report", "tools/qemu-boot", "tools/bench", "tools/mkimage", "tools/psf2c", "tools/regen-docs",
+TOOLS = ["gen/anima-gen", "tools/anima-sweep", "tools/anima-report", "tools/qemu-boot", "tools/bench", "tools/mkimage", "tools/psf2c", "tools/regen-docs",
          "tools/regen-golden", "tools/setup", "tools/test"]
 
 

@@ -297,9 +297,10 @@ static void handle_event(struct xhci *hc, const struct trb *e)
 		uint64_t ptr = e->d[0] | (uint64_t)e->d[1] << 32;
 		if (!r)
 			return;
-		/* A short packet ends a bulk/interrupt transfer (one TRB each); an error ends any transfer;
-		 * otherwise the event of the last TRB (status stage) does. */
-		if (ptr == r->wait_ptr || (cc != CC_SUCCESS && cc != CC_SHORT) || cc == CC_SHORT) {
+		/* The event of the transfer's last TRB ends it (success, or a short packet on a bulk/interrupt
+		 * TRB); so does an error on any TRB. A short control data stage, should a controller report it,
+		 * is not the end: the status stage follows. */
+		if (ptr == r->wait_ptr || (cc != CC_SUCCESS && cc != CC_SHORT)) {
 			r->cc = cc;
 			r->residual = e->d[2] & 0xFFFFFF;
 			r->done = 1;
@@ -466,15 +467,11 @@ int xhci_control(struct usb_dev *d, uint8_t type, uint8_t req, uint16_t value, u
 	r->wait_ptr = phys(&r->trb[r->idx]);
 	ring_put(r, 0, 0, TRB_STATUS << 10 | TRB_IOC | (in && len ? 0 : TRB_DIR_IN));
 	ring_doorbell(hc, d->slot, 1);
+	/* The status stage's event ends it (a short data stage has neither ISP nor IOC: no event of its own). */
 	uint8_t cc = wait_ring(hc, r, 1000);
-	if (cc != CC_SUCCESS && cc != CC_SHORT) {
+	if (cc != CC_SUCCESS) {
 		recover(d, 1);
 		return -1;
-	}
-	if (cc == CC_SHORT) {
-		/* The data stage ended short (ISP is not set, so this is rare): the status stage still follows. */
-		r->done = 0;
-		(void)wait_ring(hc, r, 100);
 	}
 	if (in && len)
 		memcpy(buf, hc->bounce, len);
@@ -687,7 +684,7 @@ static uint8_t port_reset(struct xhci *hc, unsigned port)
 	if (!hc->usb3[port] || !(v & PORT_PED)) {
 		*sc = (v & PORT_KEEP) | (hc->usb3[port] ? PORT_WPR : PORT_PR);
 		deadline_set(&dl, 500);
-		while (!(*sc & PORT_PRC) && !deadline_passed(&dl))
+		while (!(*sc & (PORT_PRC | PORT_WRC)) && !deadline_passed(&dl))
 			cpu_relax();
 		usb_delay_ms(10); /* reset recovery */
 	}
@@ -710,6 +707,12 @@ static void scan_ports(struct xhci *hc)
 		}
 	}
 	usb_delay_ms(powered ? 300 : 200); /* attach debounce (100 ms) and USB 3 link training */
+	/* A USB 3 link still in Polling (PLS 7) after that gets up to another second to come up. */
+	struct deadline dl;
+	deadline_set(&dl, 1000);
+	for (unsigned p = 1; p <= hc->ports; p++)
+		while (hc->usb3[p] && ((*portsc(hc, p) >> 5) & 0xF) == 7 && !deadline_passed(&dl))
+			cpu_relax();
 	for (unsigned p = 1; p <= hc->ports; p++) {
 		uint8_t speed = port_reset(hc, p);
 		if (speed)

@@ -4,6 +4,8 @@ import re
 import subprocess
 import time
 
+import pytest
+
 from anima_qemu import EXITED, MKIMAGE, Session, boot, esp_file, esp_free, make_image, qmp, rows, usb_keys
 
 MODERN = ["--modern-pc"]
@@ -53,13 +55,17 @@ def test_usb_keyboard_commands_and_the_file_is_com1(efi, tmp_path):
     assert esp_file(img, TRACE) == EXITED + com1
 
 
-def test_keyboard_behind_hub(efi, tmp_path):
+@pytest.mark.parametrize("shape,found", [
+    ("--usb-hub", b"xhci=1 devices=3 hubs=1 keyboards=1 storage=1"),
+    ("--second-xhci", b"xhci=2 devices=2 hubs=0 keyboards=1 storage=1"),
+], ids=["behind-a-hub", "on-a-second-controller"])
+def test_keyboard_elsewhere(efi, tmp_path, shape, found):
     sock = str(tmp_path / "qmp")
-    s = Session("--efi", efi, "--cfg", "--seed 3 --every 10 --speed 200", "--qmp", sock, *MODERN, "--usb-hub",
+    s = Session("--efi", efi, "--cfg", "--seed 3 --every 10 --speed 200", "--qmp", sock, *MODERN, shape,
                 timeout=90)
     try:
         m, _ = s.expect(rb"# anima: usb: [^\n]*\n")
-        assert b"devices=3 hubs=1 keyboards=1 storage=1" in m.group(0), m.group(0)
+        assert found + b"\n" in m.group(0), m.group(0)
         s.expect(rb"\n20,")
         qmp(sock, usb_keys("pause\n"), gap=GAP)
         m, _ = s.expect(rb"# anima: paused tick=(\d+)\n")

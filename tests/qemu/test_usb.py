@@ -9,7 +9,7 @@ import pytest
 from anima_qemu import EXITED, MKIMAGE, Session, boot, esp_file, esp_free, make_image, qmp, rows, usb_keys
 
 MODERN = ["--modern-pc"]
-GAP = 0.02  # seconds between key events: a typist, not a burst (QEMU's USB keyboard queues only 16)
+GAP = 0.05  # seconds between key events (10 keys a second): QEMU's USB keyboard queues only 16 events
 TRACE = "anima-trace.csv"
 
 

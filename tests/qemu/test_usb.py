@@ -55,14 +55,14 @@ def test_usb_keyboard_commands_and_the_file_is_com1(efi, tmp_path):
     assert esp_file(img, TRACE) == EXITED + com1
 
 
-@pytest.mark.parametrize("shape,found", [
-    ("--usb-hub", b"xhci=1 devices=3 hubs=1 keyboards=1 storage=1"),
-    ("--second-xhci", b"xhci=2 devices=2 hubs=0 keyboards=1 storage=1"),
+@pytest.mark.parametrize("shape,found,cfg", [
+    ("--usb-hub", b"xhci=1 devices=3 hubs=1 keyboards=1 storage=1", ""),
+    ("--second-xhci", b"xhci=2 devices=2 hubs=0 keyboards=1 storage=1", " --trace-file none"),
 ], ids=["behind-a-hub", "on-a-second-controller"])
-def test_keyboard_elsewhere(efi, tmp_path, shape, found):
+def test_keyboard_elsewhere(efi, tmp_path, shape, found, cfg):
+    img = make_image(str(tmp_path / "k.img"), efi, "--seed 3 --every 10 --speed 200" + cfg)
     sock = str(tmp_path / "qmp")
-    s = Session("--efi", efi, "--cfg", "--seed 3 --every 10 --speed 200", "--qmp", sock, *MODERN, shape,
-                timeout=90)
+    s = Session("--image", img, "--qmp", sock, *MODERN, shape, timeout=90)
     try:
         m, _ = s.expect(rb"# anima: usb: [^\n]*\n")
         assert found + b"\n" in m.group(0), m.group(0)
@@ -76,6 +76,8 @@ def test_keyboard_elsewhere(efi, tmp_path, shape, found):
         assert s.wait() == 0
     finally:
         s.close()
+    # --trace-file none: no file, and no line about one
+    assert (esp_file(img, TRACE) is None) == bool(cfg) and (b"trace file" in s.boot().out) is False
 
 
 def test_no_com1_the_file_is_the_trace(efi, sim, tmp_path):
@@ -122,14 +124,6 @@ def test_killed_run_leaves_a_prefix(efi, tmp_path):
     com1 = EXITED + s.boot().after_ebs()
     assert len(data) >= len(grown) and com1.startswith(data), (len(data), len(com1))
     assert len(rows(data)) >= 20  # 30 s at 1 row/s
-    assert esp_file(img, TRACE) is None
-
-
-def test_trace_file_none(efi, tmp_path):
-    img = make_image(str(tmp_path / "n.img"), efi, "--seed 3 --ticks 600 --speed max --trace-file none")
-    b = boot("--image", img, *MODERN, timeout=90)
-    assert b.rc == 0, b.summary()
-    assert b"# anima: end tick=600 reason=ticks\n" in b.after_ebs() and b"trace file" not in b.out
     assert esp_file(img, TRACE) is None
 
 

@@ -9,12 +9,19 @@ RUN = ["--seed", "11", "--ticks", "3600", "--every", "30", "--columns", "sleep.*
        "--set", "env.dawn=0", "--scenario", "sc.txt"]
 
 
-def test_help_in_the_shell_returns_without_taking_the_machine(efi):
-    b = boot("--efi", efi, "--shell", "anima.efi --help", "--until", r"print the version[^\n]*\n(.|\n)*FS0:\\> ",
-             timeout=60)
+def test_help_and_a_bad_scenario_in_the_shell_return_without_taking_the_machine(efi, tmp_path):
+    # Two commands in one Shell session: both answer and return to the Shell prompt.
+    sc = tmp_path / "sc.txt"
+    sc.write_text(SCENARIO)  # line 4: meal=auto, and meal has no 'auto'
+    b = boot("--efi", efi, "--file", "sc.txt=%s" % sc,
+             "--shell", "anima.efi --help\r\nanima.efi --scenario sc.txt --speed max",
+             "--until", r"anima: sc.txt:[^\n]*\n(.|\n)*FS0:\\> ", timeout=60)
     assert b.rc == 0, b.summary()
     text = b.text()
     assert "usage: anima.efi [OPTION...]" in text and "  --scenario FILE" in text
+    assert text.index("print the version") < text.index("anima: sc.txt")
+    errors = [l for l in b.lines() if l.startswith("anima:")]
+    assert errors == ["anima: sc.txt:4:18: error: value must be a whole number in 0..1000"], errors
     assert "boot services exited" not in text
 
 
@@ -33,14 +40,8 @@ def test_columns_scenario_and_set_on_com1_equal_anima_sim(efi, sim, tmp_path):
            [l for l in host.split(b"\n") if l.startswith(b"# anima: stimulus")]
 
 
-def test_bad_scenario_and_save_in_cfg_are_refused_by_name(efi, tmp_path):
-    sc = tmp_path / "sc.txt"
-    sc.write_text(SCENARIO)  # meal=auto: meal has no 'auto'
-    b = boot("--efi", efi, "--cfg", "--scenario sc.txt", "--file", "sc.txt=%s" % sc,
-             "--until", r"anima: [^\n]*\n(.|\n)*Shell> ", timeout=60)
-    errors = [l for l in b.lines() if l.startswith("anima:")]
-    assert errors == ["anima: sc.txt:4:18: error: value must be a whole number in 0..1000"], errors
-    assert "boot services exited" not in b.text()
+def test_save_in_cfg_is_refused_by_name(efi):
     b = boot("--efi", efi, "--cfg", "--save x.ckp", "--until", r"anima: [^\n]*\n(.|\n)*Shell> ", timeout=60)
     errors = [l for l in b.lines() if l.startswith("anima:")]
     assert errors == ["anima: anima.cfg: option '--save' is for anima-sim only"], errors
+    assert "boot services exited" not in b.text()

@@ -3,7 +3,10 @@
 The proven ranges also let the emitter leave out work whose outcome they already fix: a clamp or min/max side
 that cannot bind, the sign fix-up of a division whose dividend is never negative, a table's guards for
 arguments it cannot see. The C computes the same values as before, with fewer instructions.
+
+The C of operators is here; the C of built-in functions is in their entries in builtins.py.
 """
+from . import builtins as B
 
 
 def lit(v):
@@ -65,11 +68,6 @@ def divide(op, a, ea, b, eb):
             return "(%s & %s)" % (a, lit(v - 1))
         return "(int64_t)((uint64_t)%s %s (uint64_t)%s)" % (a, op, b)
     return "(%s %s %s)" % (a, op, b)
-
-
-def _is_constant(e):
-    from .model import _is_constant as f
-    return f(e)
 
 
 def is_truth(e):
@@ -199,7 +197,7 @@ class Emitter:
             if kind == "input":
                 return self.iname(it)
             if kind == "builtin":
-                return "c->%s" % it
+                return B.VALUES[it].c()
             if kind == "stimulus":
                 return "stimulus"
             if kind == "x":
@@ -221,51 +219,16 @@ class Emitter:
             if e.op in ("/", "%"):
                 return divide(e.op, a[0], args[0], a[1], args[1])
             return "(%s %s %s)" % (a[0], e.op, a[1])
-        f = e.name
-        if f in ("min", "max"):
-            pick = pick_min if f == "min" else pick_max
-            out, rng = a[0], (args[0].lo, args[0].hi)
-            for b, arg in zip(a[1:], args[1:]):
-                out, rng = pick(out, rng, b, (arg.lo, arg.hi))
-            return out
-        if f == "clamp":
-            return clamp_code(*[v for code, arg in zip(a, args) for v in (code, (arg.lo, arg.hi))])
-        if f == "abs":
-            if args[0].lo >= 0:
-                return a[0]
-            return "anima_abs(%s)" % a[0]
-        if f == "select":
-            c = args[0]
-            if c.lo == c.hi and _is_constant(c):  # as the range analysis does: gcc warns on a folded ?: (-Wbool-compare)
-                return a[1] if c.lo != 0 else a[2]
-            return "(%s ? %s : %s)" % (truth(a[0], c), a[1], a[2])
-        if f == "approach":
-            return "anima_approach(%s, %s, %s)" % (a[0], a[1], self.k(e.info["k"]))
-        if f == "decay":
-            return "anima_approach(%s, 0, %s)" % (a[0], self.k(e.info["k"]))
-        if f == "curve":
-            self.shareable = False  # a curve's points stay in its own helper
-            return "%s(%s)" % (self.helper_for_curve(e.info["points"]), a[0])
-        if f in ("hill", "sigmoid"):
-            if self.shape:
-                return "anima_table_eval(%s, %s)" % (a[0], self.shared_table(e.info["table"]))
-            return "%s(%s)" % (self.helper_for_table(e.info["table"], args[0].lo, args[0].hi), a[0])
-        if f in ("sine", "cosine"):
-            per = e.info["period"]
-            xa = e.args[0]
-            kp = self.k(per)
-            if xa.lo >= 0:
-                arg = divide("%", a[0], xa, kp, e.args[1])
-            else:
-                arg = "(%s %% %s + %s) %% %s" % (a[0], kp, kp, kp)
-            if self.shape:
-                return "anima_table_eval(%s, %s)" % (arg, self.shared_table(e.info["table"]))
-            return "%s(%s)" % (self.helper_for_table(e.info["table"], 0, per - 1), arg)
-        if f == "noise":
-            return "anima_noise(c, %s, %d, %s)" % (self.k(self.sub.index, ("sid",)), e.info["site"], a[0])
-        if f == "chance":
-            return "anima_chance(c, %s, %d, %s)" % (self.k(self.sub.index, ("sid",)), e.info["site"], a[0])
-        raise AssertionError(f)
+        fn = B.FUNCTIONS[e.name]
+        if not fn.shareable:
+            self.shareable = False  # e.g. a curve's points stay in its own helper
+        return fn.c(self, e, args, a)
+
+    def table_lookup(self, t, code, xlo, xhi):
+        """C for table t at `code`, an argument in [xlo, xhi]."""
+        if self.shape:
+            return "anima_table_eval(%s, %s)" % (code, self.shared_table(t))
+        return "%s(%s)" % (self.helper_for_table(t, xlo, xhi), code)
 
     def input_value(self, i):
         if i.delay > 0:

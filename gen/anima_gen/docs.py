@@ -4,6 +4,7 @@ import re
 import shutil
 import subprocess
 
+from . import builtins as B
 from .render import write_if_changed
 
 _PREC = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
@@ -27,22 +28,10 @@ def text(e, prec=0):
     return "%s(%s)" % (e.name, ", ".join(text(a) for a in e.args))
 
 
-_WORDS = {
-    "approach": lambda a: "moves toward %s with a half-life of %s s" % (a[1], a[2]),
-    "decay": lambda a: "decays toward 0 with a half-life of %s s" % a[1],
-    "hill": lambda a: "a Hill curve of %s (half at %s, steepness %s)" % tuple(a),
-    "sigmoid": lambda a: "a sigmoid of %s (midpoint %s, width %s)" % tuple(a),
-    "sine": lambda a: "a sine wave of %s with period %s" % tuple(a),
-    "cosine": lambda a: "a cosine wave of %s with period %s" % tuple(a),
-}
-
-
 def words(e):
-    """A one-line reading of a rule's outermost operation."""
-    if e.kind == "call" and e.name in _WORDS:
-        return _WORDS[e.name]([text(a) for a in e.args])
-    if e.kind == "call" and e.name == "select":
-        return "when %s: %s; otherwise %s" % tuple(text(a) for a in e.args)
+    """A one-line reading of a rule's outermost operation (the built-in's own wording, builtins.py)."""
+    if e.kind == "call" and e.name in B.FUNCTIONS and B.FUNCTIONS[e.name].words is not None:
+        return B.FUNCTIONS[e.name].words([text(a) for a in e.args])
     return "becomes %s" % text(e)
 
 

@@ -295,6 +295,18 @@ def sine_fn(period, cos=False):
     return f
 
 
+def is_constant(e):
+    """True when the (analysed) node's value is fixed by the text: literals, enum names, `every`, and arithmetic
+    on them. The range analysis and the C emitter fold such values the same way."""
+    if e.kind == "num":
+        return True
+    if e.kind == "name":
+        return e.ref is not None and e.ref[0] == "num"
+    if e.kind in ("bin", "un"):
+        return all(is_constant(a) for a in e.args)
+    return False
+
+
 MASK64 = (1 << 64) - 1
 
 

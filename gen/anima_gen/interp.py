@@ -1,6 +1,7 @@
 """The reference interpreter: runs a catalogue's model directly, in Python, with the language's integer
 semantics (docs/catalogue.md). It shares the model and the build-time tables with the C renderer but none of
 its code: no layout, no generated C, no engine. Tests require its traces to equal anima-sim's."""
+from . import builtins as B
 from . import expr as X
 
 
@@ -86,11 +87,7 @@ class Interpreter:
             if kind == "input":
                 return self.input_value(it, s, delay_base)
             if kind == "builtin":
-                if it == "tod":
-                    return self.tick % 86400
-                if it == "day":
-                    return min(self.tick // 86400, (1 << 20) - 1)
-                return self.env
+                return B.VALUES[it].run(self)
             if kind == "stimulus":
                 return stim
             if kind == "x":
@@ -117,40 +114,8 @@ class Interpreter:
                 return X.c_mod(a, b)
             return int({"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b,
                         "&&": a != 0 and b != 0, "||": a != 0 or b != 0}[op])
-        f = e.name
-        if f == "select":
-            return ev(e.args[1]) if ev(e.args[0]) != 0 else ev(e.args[2])
-        if f == "curve":
-            xv = ev(e.args[0])
-            pts = e.info["points"]
-            if xv <= pts[0][0]:
-                return pts[0][1]
-            for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
-                if xv < x1:
-                    return y0 + X.c_div((y1 - y0) * (xv - x0), x1 - x0)
-            return pts[-1][1]
-        a = [ev(arg) for arg in e.args]
-        if f == "min":
-            return min(a)
-        if f == "max":
-            return max(a)
-        if f == "clamp":
-            return min(max(a[0], a[1]), a[2])
-        if f == "abs":
-            return abs(a[0])
-        if f == "approach":
-            return X.approach(a[0], a[1], e.info["k"])
-        if f == "decay":
-            return X.approach(a[0], 0, e.info["k"])
-        if f in ("hill", "sigmoid"):
-            return X.table_eval(e.info["table"], a[0])
-        if f in ("sine", "cosine"):
-            return X.table_eval(e.info["table"], a[0] % e.info["period"])
-        if f == "noise":
-            return X.noise(self.seed, self.tick, s.index, e.info["site"], a[0])
-        if f == "chance":
-            return X.chance(self.seed, self.tick, s.index, e.info["site"], a[0])
-        raise AssertionError(f)
+        self.sub = s  # the subsystem whose noise stream a draw uses
+        return B.FUNCTIONS[e.name].run(self, e, ev)
 
     # --- a run, written like anima-sim's trace -----------------------------------------------------------
     def row(self):

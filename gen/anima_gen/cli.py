@@ -1,4 +1,4 @@
-"""Command line of anima-gen: check, render, docs, synth (and outputs, for the build system)."""
+"""Command line of anima-gen: check, render, docs, run, synth, functions (and outputs, for the build system)."""
 import argparse
 import sys
 
@@ -57,6 +57,7 @@ def main(argv):
     p = sub.add_parser("run", help="run the catalogue in the reference interpreter (anima-sim's options)")
     p.add_argument("catalogue")
     p.add_argument("args", nargs=argparse.REMAINDER)
+    sub.add_parser("functions", help="the table of built-in functions (Markdown), as docs/catalogue.md shows it")
     p = sub.add_parser("outputs", help="list the files render would write (for the build system)")
     p.add_argument("catalogue")
     args = ap.parse_args(argv)
@@ -67,6 +68,10 @@ def main(argv):
         from .outputs import list_outputs
         for name in list_outputs(args.catalogue):
             print(name)
+        return 0
+    if args.cmd == "functions":
+        from .builtins import doc_table
+        print(doc_table())
         return 0
     if args.cmd == "synth":
         from .synth import synth

@@ -66,7 +66,7 @@ size_t anima_checkpoint_write(const struct anima_sim *sim, uint8_t *buf, size_t 
 		put(&c, (uint8_t)MAGIC[i], 1);
 	put(&c, CHECKPOINT_FORMAT, 4);
 	put(&c, PAYLOAD_WORDS, 4);
-	put(&c, ANIMA_CATALOGUE_HASH, 8);
+	put(&c, anima_gen_catalogue_hash(), 8);
 	put(&c, sim->tick, 8);
 	put(&c, sim->seed, 8);
 	put(&c, (uint32_t)sim->env, 4);
@@ -167,7 +167,7 @@ int anima_checkpoint_read(struct anima_sim *sim, const uint8_t *buf, size_t len,
 			return refuse(err, errlen, "not an anima checkpoint (bad magic)");
 	if (get(&c, 4) != CHECKPOINT_FORMAT)
 		return refuse(err, errlen, "checkpoint format version is not supported by this build");
-	if (get(&c, 4) != PAYLOAD_WORDS || get(&c, 8) != ANIMA_CATALOGUE_HASH)
+	if (get(&c, 4) != PAYLOAD_WORDS || get(&c, 8) != anima_gen_catalogue_hash())
 		return refuse(err, errlen, "checkpoint was taken with another catalogue");
 	if (len != c.pos + 20 + 4 * (size_t)PAYLOAD_WORDS + 8)
 		return refuse(err, errlen, "checkpoint is damaged (wrong length)");

@@ -6,6 +6,8 @@ arguments it cannot see. The C computes the same values as before, with fewer in
 
 The C of operators is here; the C of built-in functions is in their entries in builtins.py.
 """
+import hashlib
+
 from . import builtins as B
 
 
@@ -82,15 +84,43 @@ def truth(code, e):
     return code if is_truth(e) else "(%s != 0)" % code
 
 
+class Tables:
+    """The build's lookup tables, each defined once in anima_gen_tables.c and named by its content, so that a
+    table keeps its name (and the files that read it their text) whatever other tables come and go."""
+
+    def __init__(self):
+        self.by_name = {}
+
+    def name(self, t):
+        key = t.key()
+        n = "anima_table_%s" % hashlib.sha256(repr(key).encode()).hexdigest()[:12]
+        other = self.by_name.setdefault(n, t)
+        assert other.key() == key, "table name collision"
+        return n
+
+    def sorted(self):
+        return [(n, self.by_name[n]) for n in sorted(self.by_name)]
+
+
+class CFile:
+    """What one generated file defines besides its subsystems: helpers (each once) and the tables it reads."""
+
+    def __init__(self, tables):
+        self.tables = tables
+        self.helpers = []
+        self.lookups = {}
+        self.declared = set()
+
+
 class Emitter:
     """Emits the C for one subsystem; collects the tables and curves its expressions need."""
 
-    def __init__(self, sub, prefix, shared_tables=None):
+    def __init__(self, sub, prefix, shared_tables=None, cfile=None):
         self.sub = sub
         self.in_handler = False  # a handler at tick T reads delayed inputs as of T-d, rules at t as of t-1-d
         self.prefix = prefix
-        self.helpers = []  # C source of static inline helper functions
-        self.tables = {}
+        self.cfile = cfile if cfile is not None else CFile(Tables())
+        self.helpers = self.cfile.helpers  # C source of static inline helper functions, one file's
         # Shape mode (shared_tables given): every number that differs between subsystems of the same form
         # becomes a placeholder, and locals are named by position, so that the text is the form itself.
         self.shape = shared_tables is not None
@@ -140,17 +170,21 @@ class Emitter:
         return "&anima_gen_tables[%s]" % self.k(self.shared_tables[key][0])
 
     def helper_for_table(self, t, xlo, xhi):
-        """A table lookup for arguments in [xlo, xhi]: guards only for what that range can reach."""
+        """A table lookup for arguments in [xlo, xhi]: guards only for what that range can reach. The values
+        are in anima_gen_tables.c, once per build; the lookup is defined once per file that uses it."""
         below, above, end = xlo < t.lo, xhi > t.hi, xhi >= t.hi
-        key = (t.key(), below, above, end)
-        if key in self.tables:
-            return self.tables[key]
-        name = "%s_tab%d" % (self.prefix, len(self.tables))
-        self.tables[key] = name
+        data = self.cfile.tables.name(t)
+        key = (data, below, above, end)
+        if key in self.cfile.lookups:
+            return self.cfile.lookups[key]
+        name = "lookup%d" % len(self.cfile.lookups)
+        self.cfile.lookups[key] = name
         n = len(t.values) - 1
-        vals = ", ".join(str(v) for v in t.values)
+        if data not in self.cfile.declared:
+            self.cfile.declared.add(data)
+            self.helpers.append("extern const int32_t %s[%d];" % (data, n + 1))
         body = ["static inline int64_t %s(int64_t x)" % name, "{",
-                "\tstatic const int32_t T[%d] = {%s};" % (n + 1, vals)]
+                "\tconst int32_t *T = %s;" % data]
         if below:
             body += ["\tif (x < %s)" % lit(t.lo), "\t\tx = %s;" % lit(t.lo)]
         if above:

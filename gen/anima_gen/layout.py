@@ -57,19 +57,25 @@ class Layout:
         for i in cat.couplings:
             if i.src is not None and i.delay > 0:
                 i.ring = ring_of[i.src.index]
-        self.chunks = []
-        for g in cat.groups:
-            subs = g.subsystems
-            parts = [subs[k:k + CHUNK_SUBSYSTEMS] for k in range(0, len(subs), CHUNK_SUBSYSTEMS)] or [[]]
-            for k, part in enumerate(parts):
-                name = "group_%s" % g.name if len(parts) == 1 else "group_%s_%d" % (g.name, k)
-                self.chunks.append((name, g, part))
+        self.chunks = chunks(cat)
 
     def init_state(self):
         out = [0] * self.nvars
         for v in self.cat.variables:
             out[v.slot] = v.init
         return out
+
+
+def chunks(cat):
+    """The generated group files: [(file name without .c, group, its subsystems)]."""
+    out = []
+    for g in cat.groups:
+        subs = g.subsystems
+        parts = [subs[k:k + CHUNK_SUBSYSTEMS] for k in range(0, len(subs), CHUNK_SUBSYSTEMS)] or [[]]
+        for k, part in enumerate(parts):
+            name = "group_%s" % g.name if len(parts) == 1 else "group_%s_%d" % (g.name, k)
+            out.append((name, g, part))
+    return out
 
 
 def chunk_names(group_sizes):

@@ -264,7 +264,9 @@ class Builder:
         for s in cat.subsystems:
             self.analyse_subsystem(s)
         self.usage_warnings()
-        cat.hash = catalogue_hash(cat)
+        meta, groups = canonical_parts(cat)
+        cat.part_hashes = (part_hash(meta), [(name, part_hash(g)) for name, g in groups])
+        cat.hash = combine_hashes(cat.part_hashes[0], [h for _, h in cat.part_hashes[1]])
         return cat
 
     def stimuli(self, node):
@@ -656,26 +658,59 @@ def stable_phase(name, every):
     return h % every
 
 
-def canonical(cat):
-    """A JSON-able description of everything that affects a run: its hash names the catalogue."""
-    def ex(e):
-        if e is None:
-            return None
-        return [e.kind, e.value, e.name, e.op, [ex(a) for a in e.args]]
-    return {
+def _ex(e):
+    if e is None:
+        return None
+    return [e.kind, e.value, e.name, e.op, [_ex(a) for a in e.args]]
+
+
+def canonical_parts(cat):
+    """Everything that affects a run, as JSON-able parts, each held by the generated file that changes anyway
+    when the part does: one part per group file (its subsystems' periods, ranges, rules, inputs, handlers) and
+    one for anima_gen_meta.c (the format, stimuli, death, initial state and parameter values). Parameter values
+    and initial values are data in anima_gen_meta.c, so editing one changes that file alone."""
+    from .layout import chunks
+    meta = {
         "format": FORMAT,
         "stimuli": [[s.name, s.lo, s.hi, s.auto] for s in cat.stimuli],
         "alive": cat.alive.full if cat.alive else None,
         "cause": cat.cause.full if cat.cause else None,
-        "subsystems": [[s.name, s.every, s.phase,
-                        [[v.name, v.lo, v.hi, v.init, ex(v.rule)] for v in s.vars],
-                        [[p.name, p.value, p.lo, p.hi] for p in s.params],
-                        [[i.name, i.src.full if i.src else None, i.delay, ex(i.transform)] for i in s.inputs],
-                        [[h.stim.name, h.var.name, ex(h.expr)] for h in s.handlers]]
-                       for s in cat.subsystems],
+        "init": [[v.full, v.init] for v in cat.variables],
+        "params": [[p.sub.name, p.name, p.value] for p in cat.params],
     }
+    groups = []
+    for name, _, subs in chunks(cat):
+        groups.append((name, [[s.name, s.every, s.phase,
+                               [[v.name, v.lo, v.hi, _ex(v.rule)] for v in s.vars],
+                               [[p.name, p.lo, p.hi] for p in s.params],
+                               [[i.name, i.src.full if i.src else None, i.delay, _ex(i.transform)] for i in s.inputs],
+                               [[h.stim.name, h.var.name, _ex(h.expr)] for h in s.handlers]]
+                              for s in subs]))
+    return meta, groups
 
 
-def catalogue_hash(cat):
-    blob = json.dumps(canonical(cat), sort_keys=True, separators=(",", ":")).encode()
+def part_hash(part):
+    blob = json.dumps(part, sort_keys=True, separators=(",", ":")).encode()
     return int.from_bytes(hashlib.sha256(blob).digest()[:8], "little")
+
+
+def combine_hashes(meta_hash, group_hashes):
+    """The catalogue hash from its parts; anima_gen_catalogue_hash() in anima_gen_meta.c computes the same."""
+    h = meta_hash
+    for g in group_hashes:
+        h = X.mix64(h ^ g)
+    return h
+
+
+def layout_hash(cat, lay):
+    """What a checkpoint's byte layout depends on (docs/architecture.md): the formats, the state variables in
+    slot order, the parameters in order, and the delay rings. Parameter values, initial values and rules are
+    not part of it, so a checkpoint can be checked against a catalogue that differs only in those."""
+    slots = sorted(cat.variables, key=lambda v: v.slot)
+    return part_hash({
+        "format": FORMAT,
+        "state": [v.full for v in slots],
+        "params": [[p.sub.name, p.name] for p in cat.params],
+        "rings": [[r.src.full, r.offset, r.size] for r in lay.rings],
+        "rates": lay.rates,  # one phase counter per distinct period
+    })

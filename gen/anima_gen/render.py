@@ -7,7 +7,8 @@ import re
 import jinja2
 
 from . import layout as L
-from .cgen import Emitter, clamp_store, lit
+from . import model as M
+from .cgen import CFile, Emitter, Tables, clamp_store, lit
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "templates")
 
@@ -138,7 +139,7 @@ def subsystem_view(s, emitter):
     return {
         "name": s.name, "doc": comment(s.doc), "every": s.every, "phase": s.phase,
         "loads": loads, "stores": stores, "shape": None,
-        "handlers": handlers_view(s, Emitter(s, "s%d" % s.index)),
+        "handlers": handlers_view(s, Emitter(s, "s%d" % s.index, cfile=emitter.cfile)),
     }
 
 
@@ -146,7 +147,7 @@ SHAPE_MIN = 8  # subsystems of one form that share a step function instead of ea
 _TOKEN = re.compile("\x01(\\d+)\x02")
 
 
-def find_shapes(cat):
+def find_shapes(cat, build_tables):
     """Groups subsystems whose rules have the same form (the same C but for their constants: slots, literals,
     tables). A form shared by SHAPE_MIN or more subsystems becomes one step function reading the constants
     that differ from a small per-subsystem array O; the rest is specialised as usual. At the seed project's
@@ -189,7 +190,7 @@ def find_shapes(cat):
         for s, em, _, _ in members:
             s.shape = (kid, [em.global_vals[pos] for pos in varying])
     ordered = sorted(tables.values(), key=lambda p: p[0])
-    return shapes, [t for _, t in ordered]
+    return shapes, [(build_tables.name(t), t) for _, t in ordered]
 
 
 def describe_texts(cat):
@@ -216,26 +217,26 @@ def render(cat, outdir, source_name):
     lay = L.Layout(cat)
     env = environment()
     os.makedirs(outdir, exist_ok=True)
-    common = {"source": os.path.basename(source_name), "hash": "0x%016xULL" % cat.hash}
+    common = {"source": os.path.basename(source_name)}
     files = {}
     for s in cat.subsystems:
         s.shape = None
-    shapes, shape_tables = find_shapes(cat)
-    for name, group, subs in lay.chunks:
+    tables = Tables()
+    shapes, shape_tables = find_shapes(cat, tables)
+    meta_hash, part_hashes = cat.part_hashes  # (model.canonical_parts)
+    for (name, group, subs), (_, part) in zip(lay.chunks, part_hashes):
         views = []
-        helpers = []
+        cfile = CFile(tables)
         for s in subs:
             if s.shape is not None:
                 views.append({"name": s.name, "doc": comment(s.doc), "every": s.every, "phase": s.phase,
                               "shape": s.shape[0], "ops": s.shape[1],
-                              "handlers": handlers_view(s, Emitter(s, "s%d" % s.index))})
+                              "handlers": handlers_view(s, Emitter(s, "s%d" % s.index, cfile=cfile))})
                 continue
-            em = Emitter(s, "s%d" % s.index)
-            view = subsystem_view(s, em)
-            helpers += em.helpers
-            views.append(view)
+            views.append(subsystem_view(s, Emitter(s, "s%d" % s.index, cfile=cfile)))
         files[name + ".c"] = env.get_template("group.c.j2").render(
-            group={"name": group.name, "doc": comment(group.doc)}, subsystems=views, helpers=helpers, **common)
+            group={"name": group.name, "doc": comment(group.doc)}, subsystems=views, helpers=cfile.helpers,
+            part={"name": name, "hash": "0x%016xULL" % part}, **common)
     stim_handlers = []
     for st in cat.stimuli:
         hs = []
@@ -273,11 +274,16 @@ def render(cat, outdir, source_name):
                var_ranges=[(v.lo, v.hi) for v in cat.variables])
     ctx["shapes"] = shapes
     ctx["shape_tables"] = shape_tables
+    ctx["tables"] = tables.sorted()
+    ctx["meta_hash"] = "0x%016xULL" % meta_hash
+    ctx["layout_hash"] = "0x%016xULL" % M.layout_hash(cat, lay)
+    ctx["parts"] = [name for name, _ in part_hashes]
     files["anima_gen.h"] = env.get_template("anima_gen.h.j2").render(**ctx)
     files["anima_gen_shapes.c"] = env.get_template("shapes.c.j2").render(**ctx)
     files["anima_gen_schedule.c"] = env.get_template("schedule.c.j2").render(**ctx)
     files["anima_gen_meta.c"] = env.get_template("meta.c.j2").render(**ctx)
     files["anima_gen_describe.c"] = env.get_template("describe.c.j2").render(**dict(ctx, **describe_texts(cat)))
+    files["anima_gen_tables.c"] = env.get_template("tables.c.j2").render(**ctx)
     changed = []
     for name in sorted(files):
         if write_if_changed(os.path.join(outdir, name), files[name]):

@@ -5,7 +5,6 @@
 #include <stdint.h>
 
 #define ANIMA_GEN_FORMAT 2
-#define ANIMA_CATALOGUE_HASH 0x82d873871b9ca24fULL
 
 #define ANIMA_NVARS 13
 #define ANIMA_NPARAMS 2
@@ -39,6 +38,14 @@ struct anima_subsystem_desc {
 };
 
 /* Step functions shared by subsystems of the same form (anima_gen_shapes.c). */
+
+/* The catalogue's hash: everything that affects a run (model.canonical_parts). It is combined at run time from
+ * parts that the generated files hold, each the part its own text depends on, so that an edit recompiles only
+ * the files it changes (a parameter value: anima_gen_meta.c alone). */
+uint64_t anima_gen_catalogue_hash(void);
+/* What a checkpoint's byte layout depends on: the formats, the state variables in slot order, the parameters
+ * in order, the delay rings, the update periods. Unchanged by parameter values, initial values and rules. */
+extern const uint64_t anima_layout_hash;
 
 extern const struct anima_subsystem_desc anima_subsystems[6];
 extern const char *const anima_group_names[2];

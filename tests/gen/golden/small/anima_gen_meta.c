@@ -2,6 +2,28 @@
  * The catalogue as data: initial state, parameter values, trace columns, stimuli, causes of death. */
 #include "anima_gen.h"
 
+/* The catalogue hash's part held here: format, stimuli, death, initial state, parameter values. */
+#define META_PART 0xdc88c30d9621bb5cULL
+const uint64_t anima_layout_hash = 0x9646138fa2134095ULL;
+
+extern const uint64_t anima_gen_part_group_world;
+extern const uint64_t anima_gen_part_group_body;
+
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+uint64_t anima_gen_catalogue_hash(void)
+{
+	uint64_t h = META_PART;
+	h = mix64(h ^ anima_gen_part_group_world);
+	h = mix64(h ^ anima_gen_part_group_body);
+	return h;
+}
+
 const int32_t anima_init_state[13] = {
 	0,
 	-1,

@@ -7,27 +7,37 @@
 #error "generated code does not match core/anima_rt.h: re-run anima-gen render"
 #endif
 
-static inline int64_t s1_tab0(int64_t x)
+/* This file's part of the catalogue hash (anima_gen_catalogue_hash). */
+extern const uint64_t anima_gen_part_group_body;
+const uint64_t anima_gen_part_group_body = 0x2b1bbfccc117f52bULL;
+
+extern const int32_t anima_table_9383525ebf96[44];
+
+static inline int64_t lookup0(int64_t x)
 {
-	static const int32_t T[44] = {0, 148, 293, 432, 561, 678, 779, 864, 929, 974, 997, 998, 977, 934, 871, 788, 688, 573, 445, 307, 162, 14, -135, -280, -419, -550, -667, -771, -857, -924, -970, -995, -999, -980, -939, -877, -797, -698, -584, -457, -320, -176, -28, 121};
+	const int32_t *T = anima_table_9383525ebf96;
 	int64_t u = x - 0;
 	int64_t i = u >> 11;
 	int64_t f = u - (i << 11);
 	return T[i] + ((int64_t)T[i + 1] - T[i]) * f / 2048;
 }
 
-static inline int64_t s2_tab0(int64_t x)
+extern const int32_t anima_table_4acb5dd3f290[44];
+
+static inline int64_t lookup1(int64_t x)
 {
-	static const int32_t T[44] = {1000, 989, 956, 902, 828, 735, 627, 504, 370, 228, 81, -67, -215, -357, -492, -616, -726, -820, -896, -952, -987, -1000, -991, -960, -908, -835, -745, -637, -516, -383, -242, -95, 53, 201, 344, 480, 605, 716, 812, 889, 947, 984, 1000, 993};
+	const int32_t *T = anima_table_4acb5dd3f290;
 	int64_t u = x - 0;
 	int64_t i = u >> 11;
 	int64_t f = u - (i << 11);
 	return T[i] + ((int64_t)T[i + 1] - T[i]) * f / 2048;
 }
 
-static inline int64_t s2_tab1(int64_t x)
+extern const int32_t anima_table_3b7e1e7f1e81[64];
+
+static inline int64_t lookup2(int64_t x)
 {
-	static const int32_t T[64] = {34, 38, 42, 47, 52, 57, 63, 70, 77, 85, 94, 103, 114, 125, 137, 150, 164, 179, 196, 213, 231, 251, 272, 293, 316, 339, 364, 389, 414, 440, 467, 493, 520, 547, 573, 599, 624, 649, 673, 696, 718, 739, 759, 778, 796, 813, 828, 843, 857, 869, 881, 892, 901, 911, 919, 926, 933, 940, 945, 951, 955, 960, 964, 967};
+	const int32_t *T = anima_table_3b7e1e7f1e81;
 	int64_t u = x - INT64_C(-1000);
 	int64_t i = u >> 5;
 	int64_t f = u - (i << 5);
@@ -49,7 +59,7 @@ static inline void step_circadian(const int32_t *restrict S, const int32_t *rest
 	const int64_t v_acc = S[6];
 	const int64_t i_light = (int64_t)S[0]; /* env.light */
 	next->phase = (int32_t)(int64_t)((uint64_t)(v_acc * 1000) / (uint64_t)86400);
-	next->acc = (int32_t)((int64_t)((uint64_t)(((v_acc + (10 * 1000)) + ((i_light * s1_tab0((int64_t)((uint64_t)v_acc % (uint64_t)86400))) / 2000)) + anima_noise(c, 1, 0, 3)) % (uint64_t)86400) + (0 * v_phase));
+	next->acc = (int32_t)((int64_t)((uint64_t)(((v_acc + (10 * 1000)) + ((i_light * lookup0((int64_t)((uint64_t)v_acc % (uint64_t)86400))) / 2000)) + anima_noise(c, 1, 0, 3)) % (uint64_t)86400) + (0 * v_phase));
 }
 
 void anima_u_circadian(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
@@ -74,7 +84,7 @@ static inline void step_sleep(const int32_t *restrict S, const int32_t *restrict
 	(void)S; (void)P; (void)D; (void)c;
 	const int64_t v_pressure = S[3];
 	const int64_t v_stage = S[4];
-	const int64_t i_drive = s2_tab1(s2_tab0((int64_t)((uint64_t)(int64_t)D[0 + ((c->tick - 121) & 127)] % (uint64_t)86400))); /* circadian.acc, 120 ticks ago */
+	const int64_t i_drive = lookup2(lookup1((int64_t)((uint64_t)(int64_t)D[0 + ((c->tick - 121) & 127)] % (uint64_t)86400))); /* circadian.acc, 120 ticks ago */
 	next->pressure = (int32_t)((int64_t)(v_stage == 0) ? anima_approach(v_pressure, 1000, 6) : anima_approach(v_pressure, 0, 25));
 	next->stage = (int32_t)((int64_t)(v_stage == 0) ? ((int64_t)((int64_t)((int64_t)(v_pressure > 600) && (int64_t)(i_drive > 400)) && (anima_chance(c, 2, 0, 50) != 0)) ? 2 : 0) : ((int64_t)(v_pressure < 150) ? 0 : ((int64_t)(v_pressure < 400) ? 4 : 3)));
 }

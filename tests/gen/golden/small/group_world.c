@@ -7,6 +7,10 @@
 #error "generated code does not match core/anima_rt.h: re-run anima-gen render"
 #endif
 
+/* This file's part of the catalogue hash (anima_gen_catalogue_hash). */
+extern const uint64_t anima_gen_part_group_world;
+const uint64_t anima_gen_part_group_world = 0x0f124779b2147e4cULL;
+
 /* ---- env: Light from the time of day unless overridden. (every 1, phase 0) */
 struct anima_next_env {
 	int32_t light;

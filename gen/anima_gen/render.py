@@ -1,5 +1,6 @@
 """Renders the model into C through the Jinja2 templates in templates/. Output is byte-stable and a file is
 written only when its content changed, so the build recompiles only what a catalogue edit touched."""
+import hashlib
 import json
 import os
 import re
@@ -182,7 +183,9 @@ def find_shapes(cat, build_tables):
         def sub(m):
             pos = int(m.group(1))
             return "(int64_t)O[%d]" % index[pos] if pos in index else lit(first[pos])
-        kid = len(shapes)
+        # Named by its form (and what varies), not by its position: a shape keeps its name, and the files that
+        # call it their text, whatever other shapes come and go.
+        kid = hashlib.sha256(("%s\n%r" % (text, varying)).encode()).hexdigest()[:12]
         loads = [_TOKEN.sub(sub, l) for l in members[0][2]]
         stores = [tuple(_TOKEN.sub(sub, x) for x in st) for st in members[0][3]]
         shapes.append({"id": kid, "loads": loads, "stores": stores, "count": len(members),
@@ -236,6 +239,7 @@ def render(cat, outdir, source_name):
             views.append(subsystem_view(s, Emitter(s, "s%d" % s.index, cfile=cfile)))
         files[name + ".c"] = env.get_template("group.c.j2").render(
             group={"name": group.name, "doc": comment(group.doc)}, subsystems=views, helpers=cfile.helpers,
+            used_shapes=sorted({v["shape"] for v in views if v["shape"] is not None}),
             part={"name": name, "hash": "0x%016xULL" % part}, **common)
     stim_handlers = []
     for st in cat.stimuli:

@@ -37,8 +37,6 @@ struct anima_subsystem_desc {
 	uint32_t group, first_col, nvars;
 };
 
-/* Step functions shared by subsystems of the same form (anima_gen_shapes.c). */
-
 /* The catalogue's hash: everything that affects a run (model.canonical_parts). It is combined at run time from
  * parts that the generated files hold, each the part its own text depends on, so that an edit recompiles only
  * the files it changes (a parameter value: anima_gen_meta.c alone). */

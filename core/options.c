@@ -570,7 +570,7 @@ void anima_version_line(const char *prog, char *buf, size_t cap)
 {
 	struct anima_str s = {buf, cap, 0};
 	char hex[16];
-	size_t n = anima_fmt_hex(hex, ANIMA_CATALOGUE_HASH);
+	size_t n = anima_fmt_hex(hex, anima_gen_catalogue_hash());
 	anima_str_add(&s, prog);
 	anima_str_add(&s, " " STRINGIFY(ANIMA_VERSION) " catalogue=");
 	anima_str_addn(&s, "0000000000000000", 16 - n); /* always 16 digits */

@@ -16,3 +16,19 @@ def test_catalogue_doc_lists_the_declared_functions():
         "docs/catalogue.md's functions table is stale: run tools/regen-docs"
     for name in ("hill", "approach", "curve", "noise", "chance", "cosine"):
         assert "| `%s(" % name in shown
+
+
+def test_catalogue_hash_from_parts_is_the_generators():
+    """anima-sim combines the hash from the parts the generated files hold (anima_gen_catalogue_hash); it must be
+    the value the generator computed (the render stamp), or checkpoints would be refused or wrongly accepted."""
+    import re
+    import subprocess
+    import pytest
+    sim, build = os.environ.get("ANIMA_SIM"), os.environ.get("ANIMA_BUILD")
+    if not sim or not build:
+        pytest.skip("needs the configured build (ANIMA_SIM, ANIMA_BUILD), as ctest sets them")
+    out = subprocess.run([sim, "--version"], capture_output=True, text=True, timeout=30).stdout
+    m = re.search(r"catalogue=([0-9a-f]{16})", out)
+    assert m, out
+    with open(os.path.join(build, "gen", "render.stamp")) as f:
+        assert f.read().strip() == m.group(1)

@@ -505,7 +505,7 @@ void tracefile_start(void)
 		if (usbmsd_read(d, T.part_lba, 1, s) == 0 && memcmp(s, T.boot, 512) == 0)
 			T.disk = d;
 	if (T.disk < 0) {
-		stop("the stick is not on a USB controller this application drives; not written");
+		stop("the stick was not found among the USB disks after exit; not written");
 		return;
 	}
 	T.state = WRITING;

@@ -343,7 +343,16 @@ static const char *map_file(EFI_BOOT_SERVICES *bs, EFI_HANDLE dev, uint64_t size
 		c = next_cluster(&v, c);
 	}
 	T.cap = have < size ? have : size;
-	return T.cap ? NULL : "the file has no clusters";
+	if (!T.cap)
+		return "the file has no clusters";
+	/* Size 0 until the first write after exit: a power cut before it leaves an empty file, not the
+	 * preallocated zeros or an earlier run's trace. The firmware's driver is done with the file (closed). */
+	uint8_t *e = T.dir + T.dir_off;
+	e[28] = e[29] = e[30] = e[31] = 0;
+	if (v.bio->WriteBlocks(v.bio, v.bio->Media->MediaId, T.dir_lba, 512, T.dir) != EFI_SUCCESS ||
+	    v.bio->FlushBlocks(v.bio) != EFI_SUCCESS)
+		return "cannot write its directory entry";
+	return NULL;
 }
 
 /* Before exit: name is the option's value (NULL: the default, only when booted from USB; "none": off). */
@@ -380,7 +389,7 @@ void tracefile_prepare(EFI_SYSTEM_TABLE *st, const char *name)
 	}
 	/* The file of an earlier boot keeps its clusters (only its size shrank to what was written): mapping
 	 * them again spares rewriting the whole preallocation, which on a slow stick takes many seconds. */
-	if (map_file(bs, li->DeviceHandle, CAP_BYTES) == NULL && T.cap >= REUSE_BYTES) {
+	if (map_file(bs, li->DeviceHandle, CAP_BYTES) == NULL && T.cap >= REUSE_BYTES) { /* (size now 0) */
 		T.state = CAPTURING;
 		return;
 	}

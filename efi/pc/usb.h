@@ -56,9 +56,10 @@ int xhci_configure(struct usb_dev *d, const struct usb_ep_desc *eps, int n);
 /* Bulk transfer on buf (DMA memory from xhci_dma, not crossing a 64 KiB boundary). Returns the bytes
  * moved, -2 for a stall (the endpoint is then reset on our side), -1 for other errors. */
 int32_t xhci_bulk(struct usb_dev *d, uint8_t ep, void *buf, uint32_t len);
-/* Interrupt IN: queue one transfer; xhci_intr_done says 1 and its length once it has completed. */
+/* Interrupt IN: queue one transfer; xhci_intr_done says 1 once it has completed, with *residual the bytes
+ * not received (UINT32_MAX after an error, when nothing usable arrived). */
 int xhci_intr_submit(struct usb_dev *d, uint8_t ep, void *buf, uint32_t len);
-int xhci_intr_done(struct usb_dev *d, uint8_t ep, uint32_t *len);
+int xhci_intr_done(struct usb_dev *d, uint8_t ep, uint32_t *residual);
 void xhci_poll(void); /* consume the event rings of all controllers */
 
 /* usb.c */

@@ -549,16 +549,16 @@ int xhci_intr_submit(struct usb_dev *d, uint8_t ep, void *buf, uint32_t len)
 	return 0;
 }
 
-int xhci_intr_done(struct usb_dev *d, uint8_t ep, uint32_t *len)
+int xhci_intr_done(struct usb_dev *d, uint8_t ep, uint32_t *residual)
 {
 	struct xhci_ring *r = d->ring[ep_dci(ep)];
 	if (!r || !r->done)
 		return 0;
 	if (r->cc != CC_SUCCESS && r->cc != CC_SHORT) {
 		recover(d, ep_dci(ep));
-		*len = UINT32_MAX; /* nothing usable arrived */
+		*residual = UINT32_MAX; /* nothing usable arrived */
 	} else {
-		*len = r->residual; /* caller subtracts from what it asked for */
+		*residual = r->residual;
 	}
 	return 1;
 }

@@ -56,13 +56,14 @@ def test_usb_keyboard_commands_and_the_file_is_com1(efi, tmp_path):
 
 
 @pytest.mark.parametrize("shape,found,cfg", [
-    ("--usb-hub", b"xhci=1 devices=3 hubs=1 keyboards=1 storage=1", ""),
+    ("--usb-hub", b"xhci=1 devices=4 hubs=1 keyboards=1 storage=1", ""),  # and a tablet beside it
     ("--second-xhci", b"xhci=2 devices=2 hubs=0 keyboards=1 storage=1", " --trace-file none"),
 ], ids=["behind-a-hub", "on-a-second-controller"])
 def test_keyboard_elsewhere(efi, tmp_path, shape, found, cfg):
     img = make_image(str(tmp_path / "k.img"), efi, "--seed 3 --every 10 --speed 200" + cfg)
     sock = str(tmp_path / "qmp")
-    s = Session("--image", img, "--qmp", sock, *MODERN, shape, timeout=90)
+    extra = ["--", "-device", "usb-tablet,bus=xhci.0,port=2.2"] if shape == "--usb-hub" else []
+    s = Session("--image", img, "--qmp", sock, *MODERN, shape, *extra, timeout=90)
     try:
         m, _ = s.expect(rb"# anima: usb: [^\n]*\n")
         assert found + b"\n" in m.group(0), m.group(0)

@@ -137,8 +137,9 @@ struct anima_platform {
 	void (*write)(void *ctx, const char *bytes, size_t n);
 	/* Called once per tick before it is computed when speed != 0: blocks until that tick is due. Optional. */
 	void (*pace)(void *ctx, uint64_t tick, uint64_t speed);
-	/* Called once per tick boundary: may return 1 and fill id and value to inject a stimulus at the next tick,
-	 * or return 2 to stop the run (reason=command). Optional. */
+	/* Called at each tick boundary until it returns 0: may return 1 and fill id and value to inject a stimulus
+	 * at the next tick, or return 2 to stop the run (reason=command). After 16 stimuli in one boundary it is
+	 * not called again until the next one: the platform keeps what it has queued. Optional. */
 	int (*poll)(void *ctx, uint64_t tick, uint32_t *id, int32_t *value);
 	/* Takes the '#' lines apart from the rows (anima-sim --events); NULL: they go to write, in order. */
 	void (*comment)(void *ctx, const char *bytes, size_t n);

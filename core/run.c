@@ -146,6 +146,8 @@ static void summarize(struct anima_summary *s, const struct anima_sim *sim)
 
 static const char *const reason_names[] = {"none", "ticks", "death", "command"};
 
+#define LIVE_MAX 16 /* live stimuli taken in one tick; more wait for the next */
+
 enum anima_end_reason anima_run(struct anima_sim *sim, const struct anima_options *opt,
 				const struct anima_platform *p, int header)
 {
@@ -157,8 +159,8 @@ enum anima_end_reason anima_run(struct anima_sim *sim, const struct anima_option
 	uint64_t start = sim->tick;
 	uint64_t end = opt->ticks > UINT64_MAX - start ? UINT64_MAX : start + opt->ticks;
 	size_t next_stim = 0;
-	uint32_t live_id[16];
-	int32_t live_value[16];
+	uint32_t live_id[LIVE_MAX];
+	int32_t live_value[LIVE_MAX];
 	unsigned nlive = 0;
 	const uint32_t nstimuli = ANIMA_NSTIMULI; /* may be 0 */
 
@@ -192,14 +194,20 @@ enum anima_end_reason anima_run(struct anima_sim *sim, const struct anima_option
 			out_flush(&o); /* what the platform writes itself must land after the rows it follows */
 			int32_t value;
 			int r;
-			while ((r = p->poll(p->ctx, sim->tick, &id, &value)) != 0) {
+			/* At most LIVE_MAX live stimuli a tick: poll is not asked for more, so the platform keeps the
+			 * rest for the next tick (nothing is dropped; each is logged at the tick it acts). */
+			while (nlive < LIVE_MAX && (r = p->poll(p->ctx, sim->tick, &id, &value)) != 0) {
 				if (r == 2) {
 					reason = ANIMA_END_COMMAND;
 					goto done;
 				}
-				if (nlive < 16 && id < nstimuli) {
+				if (id < nstimuli) {
 					live_id[nlive] = id;
 					live_value[nlive++] = value;
+				} else {
+					out_str(c, "# anima: live stimulus refused: no stimulus number ");
+					out_u64(c, id);
+					out_str(c, "\n");
 				}
 				out_flush(&o);
 			}

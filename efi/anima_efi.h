@@ -59,8 +59,6 @@ EFI_FILE_HANDLE volume_root(void); /* NULL when the volume has no file system */
 /* options.c: anima.cfg then the command line (LoadOptions), parsed by the engine. Returns 0, or -1 with a
  * one-line message naming the source and the problem in err. */
 int options_load(struct anima_options *o, char *err, size_t errlen);
-/* A live command's stimulus "NAME VALUE" resolved by the engine's own parser; 0 or -1 with err. */
-int options_stimulus(const char *name, const char *value, uint32_t *id, int32_t *v, char *err, size_t errlen);
 
 /* pc/random.c: a seed from RDSEED or RDRAND when the CPU has them; 0 when it has neither or they fail. */
 int hw_seed(uint64_t *seed);

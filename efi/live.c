@@ -12,8 +12,12 @@
  * commands. The lines also go to the dashboard (its header shows the speed and the pause). */
 #include "anima_efi.h"
 #include "dashboard.h"
+#include "livecmd.h"
 
-#define SPEED_CAP 1000000000ull /* beyond this pacing is moot; keeps the time arithmetic in 64 bits */
+#define SPEED_CAP LIVECMD_SPEED_CAP
+#define QUEUE_MAX 256         /* live stimuli waiting for the engine */
+#define PUMP_CHARS 64         /* characters read from each source by one pump() */
+#define PUMP_COMMANDS (3 * PUMP_CHARS / 4) /* the most stimulus commands one pump() can bring */
 #define MAX_POLL_EVERY 64       /* at max speed, look at the inputs every 64 ticks, not every tick */
 
 struct input {
@@ -32,8 +36,8 @@ static struct {
 	int persist;
 	uint64_t saved_tick;
 	int paused, quit, fault, fault_done;
-	uint32_t qid[16];
-	int32_t qval[16];
+	uint32_t qid[QUEUE_MAX];
+	int32_t qval[QUEUE_MAX];
 	unsigned qhead, qn;
 	struct input com1, kbd, usbkbd;
 } L;
@@ -81,70 +85,42 @@ static void set_speed(uint64_t s)
 	note_speed();
 }
 
-static int parse_u64(const char *s, uint64_t *v)
+/* Live stimuli wait here until the engine takes them (at most 16 a tick: the rest wait for the next ticks,
+ * each logged at the tick it acts). Input is read only while the queue can take everything one pump() can
+ * bring (64 characters from each of the 3 sources, a stimulus command being at least "x 1" and its Enter),
+ * so no command is ever dropped: what is not read yet waits in the device. */
+static void queue_stimulus(uint32_t id, int32_t v, const char *line)
 {
-	uint64_t x = 0;
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || x > SPEED_CAP)
-			return -1;
-		x = x * 10 + (uint64_t)(*s - '0');
-	}
-	*v = x;
-	return 0;
-}
-
-static void queue_stimulus(uint32_t id, int32_t v)
-{
-	if (L.qn == 16) {
-		note("stimulus dropped: 16 already waiting", 0, 0);
+	if (L.qn == QUEUE_MAX) { /* not reached while pump() keeps its margin; refused with a line if it is */
+		note("command '", line, "': refused, the queue of live stimuli is full");
 		return;
 	}
-	L.qid[(L.qhead + L.qn) % 16] = id;
-	L.qval[(L.qhead + L.qn) % 16] = v;
+	L.qid[(L.qhead + L.qn) % QUEUE_MAX] = id;
+	L.qval[(L.qhead + L.qn) % QUEUE_MAX] = v;
 	L.qn++;
 }
 
 static void command(char *line)
 {
-	char *w[3] = {0, 0, 0}, *p = line;
-	int n = 0;
-	char err[ANIMA_ERR_MAX] = "";
-
-	for (char *q = line; *q; q++) {
-		if (*q >= 'A' && *q <= 'Z')
-			*q = (char)(*q - 'A' + 'a');
-		else if (*q == '=' || *q == '\t')
-			*q = ' '; /* "meal=500" as well as "meal 500" */
-	}
-	while (*p && n < 3) {
-		while (*p == ' ')
-			*p++ = 0;
-		if (!*p)
-			break;
-		w[n++] = p;
-		while (*p && *p != ' ')
-			p++;
-	}
-	while (*p == ' ')
-		p++;
-	if (n == 0)
-		return;
-	if (n == 3 || *p) {
-		note("command '", w[0], "': too many words");
-		return;
-	}
-	if (n == 1 && (str_eq(w[0], "quit") || str_eq(w[0], "q") || str_eq(w[0], "exit"))) {
+	struct livecmd cmd;
+	char shown[sizeof ((struct input *)0)->buf] = "";
+	str_add(shown, sizeof shown, line);
+	livecmd_parse(line, &cmd);
+	switch (cmd.kind) {
+	case LIVECMD_NONE:
+		break;
+	case LIVECMD_QUIT:
 		L.quit = 1;
-	} else if (n == 1 && str_eq(w[0], "pause")) {
+		break;
+	case LIVECMD_PAUSE:
 		if (!L.paused) {
 			char t[48] = "paused tick=";
 			str_add_u64(t, sizeof t, L.tick);
 			note(t, 0, 0);
 		}
 		L.paused = 1;
-	} else if (n == 1 && (str_eq(w[0], "resume") || str_eq(w[0], "continue"))) {
+		break;
+	case LIVECMD_RESUME:
 		if (L.paused) {
 			char t[48] = "resumed tick=";
 			str_add_u64(t, sizeof t, L.tick);
@@ -152,36 +128,25 @@ static void command(char *line)
 		}
 		L.paused = 0;
 		L.epoch_valid = 0;
-	} else if ((n == 1 && (str_eq(w[0], "faster") || str_eq(w[0], "+"))) ||
-		   (n == 2 && str_eq(w[0], "speed") && str_eq(w[1], "up"))) {
+		break;
+	case LIVECMD_FASTER:
 		set_speed(L.speed ? L.speed * 2 : 0);
-	} else if ((n == 1 && (str_eq(w[0], "slower") || str_eq(w[0], "-"))) ||
-		   (n == 2 && str_eq(w[0], "speed") && str_eq(w[1], "down"))) {
+		break;
+	case LIVECMD_SLOWER:
 		set_speed(L.speed ? (L.speed > 1 ? L.speed / 2 : 1) : 86400); /* from max: a day a second */
-	} else if (n == 2 && str_eq(w[0], "speed")) {
-		uint64_t s;
-		if (str_eq(w[1], "max"))
-			set_speed(0);
-		else if (parse_u64(w[1], &s) == 0 && s > 0)
-			set_speed(s);
-		else
-			note("command 'speed ", w[1], "': expected a number of ticks per second, up, down or max");
-	} else if (n == 2) {
-		uint32_t id;
-		int32_t v;
-		if (options_stimulus(w[0], w[1], &id, &v, err, sizeof err) == 0) {
-			queue_stimulus(id, v);
-		} else {
-			char t[ANIMA_ERR_MAX + 64] = "command '";
-			str_add(t, sizeof t, w[0]);
-			str_add(t, sizeof t, " ");
-			str_add(t, sizeof t, w[1]);
-			str_add(t, sizeof t, "': ");
-			str_add(t, sizeof t, err);
-			note(t, 0, 0);
-		}
-	} else {
-		note("command '", w[0], "': unknown (quit, pause, resume, speed N|max|up|down, NAME VALUE)");
+		break;
+	case LIVECMD_SPEED:
+		set_speed(cmd.speed);
+		break;
+	case LIVECMD_SPEED_MAX:
+		set_speed(0);
+		break;
+	case LIVECMD_STIMULUS:
+		queue_stimulus(cmd.id, cmd.value, shown);
+		break;
+	case LIVECMD_ERROR:
+		note(cmd.msg, 0, 0);
+		break;
 	}
 }
 
@@ -214,13 +179,17 @@ static void feed(struct input *in, int c)
 static void pump(void)
 {
 	int c;
-	/* Bounded: a stuck receiver must not keep the run from going on. */
-	for (int i = 0; i < 64 && (c = serial_getc()) >= 0; i++)
-		feed(&L.com1, c);
-	for (int i = 0; i < 64 && (c = kbd_getc()) >= 0; i++)
-		feed(&L.kbd, c);
-	for (int i = 0; i < 64 && (c = usbkbd_getc()) >= 0; i++)
-		feed(&L.usbkbd, c);
+	/* Bounded: a stuck receiver must not keep the run from going on. Held back while the queue could not
+	 * take all it might bring (see queue_stimulus), except when paused: "resume" must still get through, and
+	 * a stimulus beyond the queue is then refused with a line. */
+	if (L.paused || QUEUE_MAX - L.qn >= PUMP_COMMANDS) {
+		for (int i = 0; i < PUMP_CHARS && (c = serial_getc()) >= 0; i++)
+			feed(&L.com1, c);
+		for (int i = 0; i < PUMP_CHARS && (c = kbd_getc()) >= 0; i++)
+			feed(&L.kbd, c);
+		for (int i = 0; i < PUMP_CHARS && (c = usbkbd_getc()) >= 0; i++)
+			feed(&L.usbkbd, c);
+	}
 	tracefile_poll();
 }
 
@@ -283,7 +252,7 @@ static int poll(void *ctx, uint64_t tick, uint32_t *id, int32_t *value)
 	if (L.qn) {
 		*id = L.qid[L.qhead];
 		*value = L.qval[L.qhead];
-		L.qhead = (L.qhead + 1) % 16;
+		L.qhead = (L.qhead + 1) % QUEUE_MAX;
 		L.qn--;
 		return 1;
 	}

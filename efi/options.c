@@ -1,9 +1,10 @@
 /* efi/options.c - the run's options: anima.cfg's line first, then the command line, parsed by the engine.
  *
  * The command line is LoadedImage->LoadOptions. The UEFI Shell passes the whole command line in UCS-2,
- * program name first; a boot-manager entry passes nothing, or binary optional data. Only text made of
- * printable ASCII is taken as options, and a first word that is not an option is the program name. */
+ * program name first; a boot-manager entry passes nothing, or binary optional data (efi/cmdline.c tells them
+ * apart). A first word that is not an option is the program name. */
 #include "anima_efi.h"
+#include "cmdline.h"
 
 #define CFG_MAX 4096
 #define LINE_MAX 8192
@@ -17,22 +18,6 @@ static char *argv_all[2 * WORDS_MAX];
 static struct anima_stimulus schedule[MAX_STIMULI];
 static char scenario[SCENARIO_MAX];
 static struct anima_options scratch; /* validating one source alone */
-
-/* Returns the length, or -1 when the UCS-2 text is not printable ASCII (binary optional data). */
-static int ucs2_to_ascii(const CHAR16 *src, size_t nchars, char *dst, size_t cap)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < nchars && src[i]; i++) {
-		CHAR16 c = src[i];
-		if (c == L'\t' || c == L'\r' || c == L'\n')
-			c = L' ';
-		if (c < 0x20 || c > 0x7E || n + 1 >= cap)
-			return -1;
-		dst[n++] = (char)c;
-	}
-	dst[n] = 0;
-	return (int)n;
-}
 
 /* anima.cfg: one line of options; blank lines and lines starting with '#' are allowed around it. */
 static int cfg_words(char **argv, int max, int *argc, char *err, size_t errlen)
@@ -92,8 +77,14 @@ static int cmdline_words(char **argv, int max, int *argc, char *err, size_t errl
 	*argc = 0;
 	if (!li || !li->LoadOptions || li->LoadOptionsSize < 2 || (li->LoadOptionsSize & 1))
 		return 0;
-	if (ucs2_to_ascii(li->LoadOptions, li->LoadOptionsSize / 2, cmdline, sizeof cmdline) < 0)
+	switch (cmdline_from_ucs2(li->LoadOptions, li->LoadOptionsSize / 2, cmdline, sizeof cmdline, err, errlen)) {
+	case CMDLINE_NONE:
 		return 0; /* binary optional data of a boot entry: not ours */
+	case CMDLINE_BAD:
+		return -1;
+	case CMDLINE_TEXT:
+		break;
+	}
 	*argc = anima_split_args(cmdline, argv, max);
 	if (*argc < 0) {
 		str_add(err, errlen, "too many words");
@@ -163,20 +154,5 @@ int options_load(struct anima_options *o, char *err, size_t errlen)
 		if (anima_scenario_parse(o, o->scenario, scenario, len, err, errlen) != 0)
 			return -1;
 	}
-	return 0;
-}
-
-int options_stimulus(const char *name, const char *value, uint32_t *id, int32_t *v, char *err, size_t errlen)
-{
-	/* The engine's own lookup: the same names, ranges and `auto` as --stimulus and scenario files. */
-	int k = anima_stimulus_find(name, str_len(name));
-	err[0] = 0;
-	if (k < 0) {
-		anima_stimulus_unknown(name, str_len(name), err, errlen);
-		return -1;
-	}
-	if (anima_stimulus_value((uint32_t)k, value, str_len(value), v, err, errlen) != 0)
-		return -1;
-	*id = (uint32_t)k;
 	return 0;
 }

@@ -129,7 +129,7 @@ def test_events_are_bounded():
 _ROW = re.compile(rb"-?[0-9]+(?:,-?[0-9]+)*")
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=None, database=None)
 @given(st.lists(st.sampled_from([b"0", b"7", b"12", b"-", b",", b" ", b"x", b"--", b"-3"]), max_size=12))
 def test_fast_row_check_is_the_regular_expression(parts):
     line = b"".join(parts)

@@ -248,6 +248,9 @@ enum anima_end_reason anima_run(struct anima_sim *sim, const struct anima_option
 size_t anima_checkpoint_write(const struct anima_sim *sim, uint8_t *buf, size_t cap);
 /* Returns 0 or writes a one-line reason into err and returns -1. */
 int anima_checkpoint_read(struct anima_sim *sim, const uint8_t *buf, size_t len, char *err, size_t errlen);
+/* Whether a checkpoint that anima_checkpoint_read accepted was taken with this very catalogue (1), or with
+ * another of the same layout (0): its state and parameter values then go on under this build's rules. */
+int anima_checkpoint_same_catalogue(const uint8_t *buf, size_t len);
 
 /* Integer formatting helpers shared by the platforms (freestanding). Return the number of chars written. */
 size_t anima_fmt_u64(char *dst, uint64_t v);

@@ -1,10 +1,20 @@
-/* core/checkpoint.c - a run's whole state as bytes: explicit little-endian, versioned, bound to the
- * catalogue it was taken with, and checksummed, so a resumed run continues bit for bit or is refused. */
+/* core/checkpoint.c - a run's whole state as bytes: explicit little-endian, versioned, bound to the layout of
+ * the catalogue it was taken with, and checksummed, so a resumed run continues bit for bit or is refused.
+ *
+ * Which checkpoints a build loads (docs/options.md, "Checkpoints"): those whose layout hash
+ * (anima_layout_hash: the state variables, parameters, delay rings and update periods, by name and order)
+ * equals the build's. The catalogue hash is recorded too; when only it differs, the catalogue was edited without
+ * moving a byte of the layout (a parameter value, an initial value, a rule): the checkpoint loads, its state and
+ * its parameter values (the individual's, and any --set it ran with) go on under this build's rules, and
+ * anima_checkpoint_same_catalogue() lets the program say so. Format 1 (before the layout hash) loads only into
+ * a build of the same catalogue. */
 #include "anima.h"
 #include "util.h"
 
 #define MAGIC "ANIMACKP"
-#define CHECKPOINT_FORMAT 1u
+#define CHECKPOINT_FORMAT 2u
+#define HEADER_V1 24 /* magic, format, payload words, catalogue hash */
+#define HEADER_V2 32 /* ... and the layout hash */
 
 
 struct cursor {
@@ -67,6 +77,7 @@ size_t anima_checkpoint_write(const struct anima_sim *sim, uint8_t *buf, size_t 
 	put(&c, CHECKPOINT_FORMAT, 4);
 	put(&c, PAYLOAD_WORDS, 4);
 	put(&c, anima_gen_catalogue_hash(), 8);
+	put(&c, anima_layout_hash, 8);
 	put(&c, sim->tick, 8);
 	put(&c, sim->seed, 8);
 	put(&c, (uint32_t)sim->env, 4);
@@ -165,15 +176,20 @@ int anima_checkpoint_read(struct anima_sim *sim, const uint8_t *buf, size_t len,
 	for (int i = 0; i < 8; i++)
 		if (get(&c, 1) != (uint8_t)MAGIC[i])
 			return refuse(err, errlen, "not an anima checkpoint (bad magic)");
-	if (get(&c, 4) != CHECKPOINT_FORMAT)
+	uint32_t format = (uint32_t)get(&c, 4);
+	if (format != 1 && format != CHECKPOINT_FORMAT)
 		return refuse(err, errlen, "checkpoint format version is not supported by this build");
-	if (get(&c, 4) != PAYLOAD_WORDS || get(&c, 8) != anima_gen_catalogue_hash())
+	uint32_t words = (uint32_t)get(&c, 4);
+	uint64_t catalogue = get(&c, 8);
+	size_t header = format == 1 ? HEADER_V1 : HEADER_V2;
+	int same_layout = format == 1 ? catalogue == anima_gen_catalogue_hash() : get(&c, 8) == anima_layout_hash;
+	if (words != PAYLOAD_WORDS || !same_layout)
 		return refuse(err, errlen, "checkpoint was taken with another catalogue");
-	if (len != c.pos + 20 + 4 * (size_t)PAYLOAD_WORDS + 8)
+	if (len != header + 20 + 4 * (size_t)PAYLOAD_WORDS + 8)
 		return refuse(err, errlen, "checkpoint is damaged (wrong length)");
 	if (fnv1a(buf, len - 8) != (c.pos = len - 8, get(&c, 8)))
 		return refuse(err, errlen, "checkpoint is damaged (checksum mismatch)");
-	c.pos = 24;
+	c.pos = header;
 	uint64_t tick = get(&c, 8);
 	uint64_t seed = get(&c, 8);
 	uint32_t env = (uint32_t)get(&c, 4);
@@ -192,4 +208,10 @@ int anima_checkpoint_read(struct anima_sim *sim, const uint8_t *buf, size_t len,
 	anima_derive_phases(&in);
 	*sim = in;
 	return 0;
+}
+
+int anima_checkpoint_same_catalogue(const uint8_t *buf, size_t len)
+{
+	struct cursor c = {0, buf, 16, len, 0};
+	return len >= HEADER_V1 && get(&c, 8) == anima_gen_catalogue_hash();
 }

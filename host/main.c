@@ -290,6 +290,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "anima-sim: --resume %s: %s\n", shown(opts.resume), err);
 			return 1;
 		}
+		if (!anima_checkpoint_same_catalogue(buf, n))
+			fprintf(stderr, "anima-sim: --resume %s: taken with another catalogue of the same layout: its state "
+					"and parameter values go on under this build's rules\n", shown(opts.resume));
 	} else {
 		anima_sim_init(&sim, opts.seed, opts.env);
 	}

@@ -98,11 +98,16 @@ def test_help_and_version():
 
 @pytest.mark.filterwarnings("ignore:make_current is deprecated:DeprecationWarning")  # Debian's tornado 6.2
 def test_an_existing_scheduler(sim, tmp_path):
-    """--scheduler ADDRESS: the runs go to a cluster the sweep did not start (and leaves running)."""
+    """--scheduler ADDRESS: the runs go to a cluster the sweep did not start (and leaves running); --sample N
+    draws N points of the seeds x individuals grid, written in grid order."""
     from distributed import LocalCluster
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         out = tmp_path / "s.csv"
-        r = sweep("--scheduler", cluster.scheduler_address, "--seeds", "5,7", "--ticks", 3600, "--sim", sim, "-o", out)
+        r = sweep("--scheduler", cluster.scheduler_address, "--seeds", "5,7,9", "--individuals", "2-3",
+                  "--sample", 3, "--ticks", 3600, "--sim", sim, "-o", out)
         assert r.returncode == 0, r.stderr
-        assert [(x["seed"], x["end"], x["error"]) for x in read(out)] == [("5", "ticks", ""), ("7", "ticks", "")]
+        got = [(int(x["seed"]), int(x["individual"]), x["end"], x["error"]) for x in read(out)]
+        grid = [(s, i) for s in (5, 7, 9) for i in (2, 3)]
+        assert len(got) == 3 and [g[:2] for g in got] == sorted((g[:2] for g in got), key=grid.index)
+        assert all(g[:2] in grid and g[2:] == ("ticks", "") for g in got)
         assert len(cluster.scheduler_info["workers"]) == 1

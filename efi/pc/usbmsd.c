@@ -103,6 +103,10 @@ int usbmsd_attach(struct usb_dev *d, uint8_t iface, const struct usb_ep_desc *in
 	/* GET MAX LUN; a device with one LUN may stall it. */
 	if (xhci_control(d, 0xA1, 0xFE, 0, iface, &maxlun, 1) != 0)
 		maxlun = 0;
+	/* One pair of buffers for all the LUNs of a device (a card reader has several): they take turns. */
+	uint8_t *wrap = xhci_dma(d->hc, 64), *buf = xhci_dma(d->hc, CHUNK_SECTORS * 512);
+	if (!wrap || !buf)
+		return -1;
 	for (uint8_t lun = 0; lun <= (maxlun & 15) && ndisks < MAX_DISKS; lun++) {
 		struct disk *k = &disks[ndisks];
 		memset(k, 0, sizeof *k);
@@ -111,9 +115,9 @@ int usbmsd_attach(struct usb_dev *d, uint8_t iface, const struct usb_ep_desc *in
 		k->lun = lun;
 		k->in = in->addr;
 		k->out = out->addr;
-		k->wrap = xhci_dma(d->hc, 64);
-		k->buf = xhci_dma(d->hc, CHUNK_SECTORS * 512);
-		if (!k->wrap || !k->buf || test_unit_ready(k) != 0 || scsi(k, capacity, 10, 8, 1) != 0)
+		k->wrap = wrap;
+		k->buf = buf;
+		if (test_unit_ready(k) != 0 || scsi(k, capacity, 10, 8, 1) != 0)
 			continue;
 		if (be32(k->buf + 4) != 512)
 			continue; /* 4 KiB logical sectors: not handled */

@@ -312,7 +312,7 @@ static void handle_event(struct xhci *hc, const struct trb *e)
 static void poll_one(struct xhci *hc)
 {
 	int n = 0;
-	for (;;) {
+	while (n < EVENT_TRBS) { /* at most one ring's worth per call: a chatty controller cannot hold us here */
 		struct trb *e = &hc->evt[hc->evt_idx];
 		if ((e->d[3] & TRB_CYCLE) != hc->evt_cycle)
 			break;

@@ -343,7 +343,7 @@ int anima_glob(const char *p, const char *s)
 			const char *q = p + 1;
 			int neg = *q == '!' || *q == '^', hit = 0;
 			q += neg;
-			do {
+			while (*q && *q != ']') { /* an unclosed '[' matches nothing */
 				if (q[1] == '-' && q[2] && q[2] != ']') {
 					hit |= *s >= q[0] && *s <= q[2];
 					q += 3;
@@ -351,7 +351,7 @@ int anima_glob(const char *p, const char *s)
 					hit |= *s == *q;
 					q++;
 				}
-			} while (*q && *q != ']');
+			}
 			if (*q == ']' && hit != neg) {
 				p = q + 1;
 				s++;

@@ -148,3 +148,17 @@ def test_a_scenario_far_beyond_512_actions(sim, tmp_path):
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "ev.txt").read_text().count("stimulus") == 8640
     assert r.stdout.splitlines()[-1] == "86400,%d" % (86390 % 1000)
+
+
+@pytest.mark.parametrize("pattern,columns", [
+    ("body.te?p", ["body.temp"]),
+    ("eeg.[!d]*", ["eeg.theta", "eeg.alpha", "eeg.beta", "eeg.gamma"]),
+    ("sleep.[s-t]*", ["sleep.stage", "sleep.shi"]),
+    ("[", None), ("eeg.[", None), ("eeg.[!", None),
+])
+def test_column_globs(sim, pattern, columns):
+    r = run(sim, "--ticks", 0, "--columns", pattern)
+    if columns is None:
+        assert r.returncode == 2 and "matches no column" in r.stderr
+    else:
+        assert r.returncode == 0 and rows(r.stdout)[0] == ",".join(["tick"] + columns)

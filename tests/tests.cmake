@@ -32,3 +32,4 @@ endforeach()
 # The engine and the organism under AddressSanitizer and UndefinedBehaviorSanitizer (a build of its own).
 add_test(NAME sanitize COMMAND sh "${CMAKE_SOURCE_DIR}/tests/sanitize" WORKING_DIRECTORY "${CMAKE_SOURCE_DIR}")
 set_tests_properties(sanitize PROPERTIES ENVIRONMENT "${ANIMA_TEST_ENV}")
+include("${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz.cmake")

@@ -1,0 +1,59 @@
+# libFuzzer harnesses of every parser in C (tests/fuzz/fuzz_*.c), built with clang when it can link
+# -fsanitize=fuzzer (Debian: clang and libfuzzer-14-dev, which tools/setup installs); otherwise skipped with a
+# message. Each runs in ctest for ANIMA_FUZZ_SECONDS (default 25) from its committed corpus
+# tests/fuzz/corpus/NAME (read-only; what it finds goes to build/fuzz/corpus/NAME). A crash leaves its input
+# in build/fuzz/ (crash-*): it becomes a regression input in tests/fuzz/corpus/NAME once fixed.
+#   cmake --build build --target fuzzers && build/fuzz/fuzz_options -max_total_time=600 tests/fuzz/corpus/options
+find_program(ANIMA_FUZZ_CC NAMES clang-14 clang)
+set(ANIMA_FUZZ_SECONDS 25 CACHE STRING "seconds each fuzzer runs in ctest")
+set(_fuzz_ok OFF)
+if(ANIMA_FUZZ_CC)
+  file(WRITE "${CMAKE_BINARY_DIR}/fuzz/probe.c"
+       "#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n")
+  execute_process(COMMAND "${ANIMA_FUZZ_CC}" -fsanitize=fuzzer "${CMAKE_BINARY_DIR}/fuzz/probe.c"
+                          -o "${CMAKE_BINARY_DIR}/fuzz/probe"
+                  RESULT_VARIABLE _fuzz_rc OUTPUT_QUIET ERROR_QUIET)
+  if(_fuzz_rc EQUAL 0)
+    set(_fuzz_ok ON)
+  endif()
+endif()
+
+if(NOT _fuzz_ok)
+  message(STATUS "fuzzers: not built (no clang that links -fsanitize=fuzzer: apt-get install clang libfuzzer-14-dev)")
+else()
+  set(_fuzz_dir "${CMAKE_BINARY_DIR}/fuzz")
+  file(MAKE_DIRECTORY "${_fuzz_dir}/obj")
+  set(_fuzz_cflags -std=c11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror
+      -fsanitize=address,undefined -fno-sanitize-recover=all
+      -I${CMAKE_SOURCE_DIR}/core -I${ANIMA_GEN_DIR} -I${CMAKE_SOURCE_DIR}/efi)
+  set(_fuzz_units ${ANIMA_CORE_SOURCES} ${ANIMA_GEN_SOURCES} "${CMAKE_SOURCE_DIR}/efi/livecmd.c"
+      "${CMAKE_SOURCE_DIR}/efi/cmdline.c")
+  set(_fuzz_objs)
+  foreach(src ${_fuzz_units})
+    get_filename_component(_n "${src}" NAME_WE)
+    set(_obj "${_fuzz_dir}/obj/${_n}.o")
+    add_custom_command(OUTPUT "${_obj}"
+      COMMAND "${ANIMA_FUZZ_CC}" ${_fuzz_cflags} -fsanitize=fuzzer-no-link -MD -MF "${_obj}.d" -c "${src}" -o "${_obj}"
+      DEPENDS "${src}" "${ANIMA_GEN_DIR}/render.stamp"
+      DEPFILE "${_obj}.d"
+      COMMENT "FUZZ CC ${_n}.c"
+      VERBATIM)
+    list(APPEND _fuzz_objs "${_obj}")
+  endforeach()
+  set(_fuzzers)
+  foreach(name options cmdline livecmd checkpoint scenario)
+    set(_exe "${_fuzz_dir}/fuzz_${name}")
+    add_custom_command(OUTPUT "${_exe}"
+      COMMAND "${ANIMA_FUZZ_CC}" ${_fuzz_cflags} -fsanitize=fuzzer "${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_${name}.c"
+              ${_fuzz_objs} -o "${_exe}"
+      DEPENDS "${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_${name}.c" ${_fuzz_objs}
+      COMMENT "FUZZ LD fuzz_${name}"
+      VERBATIM)
+    list(APPEND _fuzzers "${_exe}")
+    add_test(NAME fuzz_${name}
+      COMMAND sh -c "mkdir -p \"$1\" && exec \"$0\" -max_total_time=${ANIMA_FUZZ_SECONDS} -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=\"$2/\" \"$1\" \"$3\""
+              "${_exe}" "${_fuzz_dir}/corpus/${name}" "${_fuzz_dir}" "${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${name}")
+  endforeach()
+  add_custom_target(fuzzers ALL DEPENDS ${_fuzzers})
+  add_dependencies(fuzzers anima_generate)
+endif()

@@ -13,8 +13,13 @@ FIXED = ["anima_gen.h", "anima_gen_meta.c", "anima_gen_describe.c", "anima_gen_s
 def list_outputs(path):
     try:
         import yaml
+        from .yamlsrc import too_deep
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         with open(path, "rb") as f:
-            data = yaml.load(f.read().decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            text = f.read().decode("utf-8")
+        if too_deep(text, loader) is not None:  # PyYAML's composer would crash: the render step says where
+            raise ValueError("too deep")
+        data = yaml.load(text, Loader=loader)
         sizes = []
         for g in data.get("groups") or []:
             name = g.get("name")

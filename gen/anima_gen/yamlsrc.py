@@ -9,6 +9,10 @@ from .diag import Fatal, Pos
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a 33,000-subsystem catalogue is ~26 MB
 MAX_NODES = 2_000_000  # after alias expansion: a guard against alias bombs
+# Nesting of YAML collections. A catalogue needs about 8; PyYAML's composer (C and Python alike) recurses per
+# level and segfaults or overflows Python's stack some thousands deep, so the depth is measured on the parser's
+# events (a state machine, no recursion) before anything is composed.
+MAX_DEPTH = 100
 
 _INT = "tag:yaml.org,2002:int"
 _STR = "tag:yaml.org,2002:str"
@@ -109,10 +113,28 @@ def read_source(filename, diag):
     return src
 
 
+def too_deep(text, loader):
+    """The start of the first collection nested deeper than MAX_DEPTH, or None."""
+    depth = 0
+    for ev in yaml.parse(text, Loader=loader):
+        if isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return ev.start_mark
+        elif isinstance(ev, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+    return None
+
+
 def load(filename, diag):
     src = read_source(filename, diag)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        root = yaml.compose(src.text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        deep = too_deep(src.text, loader)
+        if deep is not None:
+            diag.error(_mark_pos(deep), "YAML nested more than %d levels deep" % MAX_DEPTH)
+            raise Fatal()
+        root = yaml.compose(src.text, Loader=loader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         msg = e.problem or e.context or "YAML syntax error"

@@ -237,6 +237,13 @@ const char *anima_sim_cause(const struct anima_sim *sim);
 /* Value of a variable by trace name "subsystem.variable"; returns 0 and sets *found = 0 when unknown. */
 int32_t anima_sim_get(const struct anima_sim *sim, const char *name, int *found);
 
+/* The context (tick, draws, time of day) a step computing `tick` sees; the probe steps copies with it. */
+struct anima_ctx;
+void anima_ctx_at(const struct anima_sim *sim, uint64_t tick, struct anima_ctx *c);
+/* At a probe tick (the catalogue's 'probe'), computes the perturbational complexity index into its variable
+ * (core/probe.c); otherwise does nothing. Called by anima_sim_step. */
+void anima_probe(struct anima_sim *sim);
+
 /* Runs from the current tick until `ticks` more ticks have passed, death, or a command: writes the trace
  * header (when header != 0), every rows (tick % every == 0, including the current tick when it is 0 and
  * header is set), comment lines for stimuli, death and the end line `# anima: end tick=N reason=R`. */

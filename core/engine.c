@@ -13,15 +13,20 @@
 #error "anima_gen.h was generated for another runtime format: re-run anima-gen render"
 #endif
 
-static void make_ctx(const struct anima_sim *sim, struct anima_ctx *c)
+void anima_ctx_at(const struct anima_sim *sim, uint64_t tick, struct anima_ctx *c)
 {
-	uint64_t day = sim->tick / 86400;
-	c->tick = sim->tick;
+	uint64_t day = tick / 86400;
+	c->tick = tick;
 	c->seed = sim->seed;
-	c->draw = sim->seed + sim->tick * 0x9E3779B97F4A7C15ull;
-	c->tod = (int64_t)(sim->tick % 86400);
+	c->draw = sim->seed + tick * 0x9E3779B97F4A7C15ull;
+	c->tod = (int64_t)(tick % 86400);
 	c->day = day > ANIMA_DAY_MAX ? ANIMA_DAY_MAX : (int64_t)day;
 	c->env_mode = sim->env;
+}
+
+static void make_ctx(const struct anima_sim *sim, struct anima_ctx *c)
+{
+	anima_ctx_at(sim, sim->tick, c);
 }
 
 static void derive_phases(struct anima_sim *sim)
@@ -51,6 +56,10 @@ int anima_sim_step(struct anima_sim *sim)
 	/* The generated tick computes every subsystem due now from the snapshot, then commits them all. */
 	anima_gen_tick(sim->state, sim->params, sim->delay, sim->next, &c, sim->phase);
 	anima_gen_record(sim->state, sim->delay, sim->tick);
+#ifndef ANIMA_NO_PROBE
+	/* Reads the state of this tick and writes only the index, which no rule and no ring reads. */
+	anima_probe(sim);
+#endif
 	return !anima_sim_alive(sim);
 }
 

@@ -10,6 +10,7 @@ import re
 
 from . import builtins as B
 from . import expr as X
+from . import probe as P
 from .ranges import Analyser
 from .diag import Pos
 from .yamlsrc import Map, Scalar, Seq
@@ -117,6 +118,7 @@ class Catalogue:
         self.stimuli = []
         self.alive = None
         self.cause = None
+        self.probe = None  # probe.Probe: the perturbational complexity index, when the catalogue has one
         self.hash = 0
 
     @property
@@ -239,7 +241,7 @@ class Builder:
         root = self.want_map(root, "the catalogue")
         if root is None:
             return None
-        self.keys(root, {"anima", "name", "stimuli", "death", "groups"}, ["anima", "groups"], "the catalogue")
+        self.keys(root, {"anima", "name", "stimuli", "death", "groups", "probe"}, ["anima", "groups"], "the catalogue")
         if root.get("anima") is not None:
             v = self.want_int(root.get("anima"), "'anima' (the catalogue format version)")
             if v is not None and v != FORMAT:
@@ -263,6 +265,8 @@ class Builder:
             self.death(root.get("death"))
         for s in cat.subsystems:
             self.analyse_subsystem(s)
+        if root.get("probe") is not None and not self.diag.errors:
+            cat.probe = P.build(self, root.get("probe"))
         self.usage_warnings()
         meta, groups = canonical_parts(cat)
         cat.part_hashes = (part_hash(meta), [(name, part_hash(g)) for name, g in groups])
@@ -678,6 +682,8 @@ def canonical_parts(cat):
         "init": [[v.full, v.init] for v in cat.variables],
         "params": [[p.sub.name, p.name, p.value] for p in cat.params],
     }
+    if cat.probe is not None:  # (a catalogue without a probe keeps the hash it had before probes existed)
+        meta["probe"] = P.canonical(cat.probe)
     groups = []
     for name, _, subs in chunks(cat):
         groups.append((name, [[s.name, s.every, s.phase,

@@ -216,6 +216,18 @@ def describe_texts(cat):
             "describe_stimuli": [stim(st) for st in cat.stimuli]}
 
 
+def probe_view(p):
+    """The probe as tables for core/probe.c (docs/catalogue.md, 'probe')."""
+    if p is None:
+        return None
+    slots = sorted(v.slot for s in p.advance for v in s.vars)
+    return {"every": p.every, "phase": p.phase, "step_every": p.step_every, "step_phase": p.step_phase,
+            "baseline": p.baseline, "window": p.window, "threshold": p.threshold, "floor": p.floor,
+            "into": p.into.slot, "fns": ["anima_u_%s" % s.name for s in p.advance],
+            "slots": slots, "observe": [(v.slot, v.full) for v in p.observe],
+            "perturb": [(v.slot, a, v.lo, v.hi, v.full) for v, a in p.perturb]}
+
+
 def render(cat, outdir, source_name):
     lay = L.Layout(cat)
     env = environment()
@@ -276,6 +288,7 @@ def render(cat, outdir, source_name):
                                 for s in cat.subsystems],
                group_names=[g.name for g in cat.groups],
                var_ranges=[(v.lo, v.hi) for v in cat.variables])
+    ctx["probe"] = probe_view(cat.probe)
     ctx["shapes"] = shapes
     ctx["shape_tables"] = shape_tables
     ctx["tables"] = tables.sorted()

@@ -123,7 +123,8 @@ static int32_t probe_index(const struct anima_sim *sim)
 		const struct anima_probe_kick *p = &anima_probe_perturb[k];
 		kicked[p->slot] = (int32_t)anima_clamp((int64_t)kicked[p->slot] + p->amount, p->lo, p->hi);
 	}
-	for (uint32_t w = 0; w < WIN; w++) {
+	uint32_t w = 0;
+	for (; w < WIN; w++) {
 		t = next_step_tick(t);
 		anima_ctx_at(sim, t, &c);
 		anima_gen_probe_step(kicked, sim->params, sim->delay, scratch, &c);
@@ -132,7 +133,16 @@ static int32_t probe_index(const struct anima_sim *sim)
 			uint32_t slot = anima_probe_observe[r];
 			significant[r][w] = anima_abs((int64_t)kicked[slot] - counterfactual[slot]) > thr[r];
 		}
+		/* Copies that are equal again stay equal (same rules, same draws): the rest of the window is 0. */
+		uint32_t k = 0;
+		while (k < ANIMA_PROBE_NSLOTS && kicked[anima_probe_slots[k]] == counterfactual[anima_probe_slots[k]])
+			k++;
+		if (k == ANIMA_PROBE_NSLOTS)
+			break;
 	}
+	for (w = w + 1; w < WIN; w++)
+		for (uint32_t r = 0; r < NOBS; r++)
+			significant[r][w] = 0;
 	/* Regions by number of significant steps, more first, ties in declared order (a stable insertion sort). */
 	uint32_t order[NOBS], count[NOBS];
 	for (uint32_t r = 0; r < NOBS; r++) {
@@ -164,7 +174,14 @@ static int32_t probe_index(const struct anima_sim *sim)
 
 void anima_probe(struct anima_sim *sim)
 {
-	if (sim->tick % ANIMA_PROBE_EVERY == ANIMA_PROBE_PHASE)
+#if ANIMA_PROBE_EVERY_PARAM >= 0
+	int64_t every = sim->params[ANIMA_PROBE_EVERY_PARAM]; /* --set may change it; 0 is off */
+#else
+	int64_t every = ANIMA_PROBE_EVERY;
+#endif
+	/* Only at the stepped subsystems' ticks (a division by a constant), then the run-time rate. */
+	if (sim->tick % ANIMA_PROBE_STEP_EVERY == ANIMA_PROBE_STEP_PHASE && every > 0 &&
+	    sim->tick % (uint64_t)every == ANIMA_PROBE_PHASE % (uint64_t)every)
 		sim->state[ANIMA_PROBE_INTO] = probe_index(sim);
 }
 

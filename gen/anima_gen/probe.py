@@ -4,7 +4,8 @@
 
     probe:
       into: consciousness.pci      # the variable the index (PCI x 1000) is written to
-      every: 1800                  # ticks between probes; phase: N (0..every-1, default 0)
+      every: consciousness.rate    # ticks between probes: an integer, or a parameter ('--set' changes it;
+                                   # 0 switches the probe off); phase: N, the probe ticks are phase + k*every
       advance: [pf_l, ..., th_md]  # the subsystems the probe steps (one 'every' and phase for all)
       perturb: {pf_l.e: 600}       # what is added to which variable of the copy
       observe: [pf_l.e, ...]       # the regions whose divergence is binarised
@@ -27,6 +28,7 @@ class Probe:
         self.pos = pos
         self.into = None  # Var
         self.every = 1
+        self.every_param = None  # Param, when the rate is a parameter
         self.phase = 0
         self.advance = []  # [Subsystem]
         self.perturb = []  # [(Var, amount)]
@@ -58,10 +60,16 @@ def build(b, node):
     ok = True
     if m.get("doc") is not None:
         p.doc = b.want_str(m.get("doc"), "'probe.doc'") or ""
-    p.every = b.want_int(m.get("every"), "'probe.every'", 1, 86400)
-    ok &= p.every is not None
+    en = m.get("every")
+    if isinstance(en, Scalar) and en.kind == "str":
+        p.every_param = param_of(b, en)
+        ok &= p.every_param is not None
+        p.every = p.every_param.value if p.every_param is not None else 0
+    else:
+        p.every = b.want_int(en, "'probe.every'", 1, 86400)
+        ok &= p.every is not None
     if m.get("phase") is not None:
-        p.phase = b.want_int(m.get("phase"), "'probe.phase'", 0, (p.every or 1) - 1)
+        p.phase = b.want_int(m.get("phase"), "'probe.phase'", 0, 86399)
         ok &= p.phase is not None
     p.baseline = b.want_int(m.get("baseline"), "'probe.baseline'", 2, MAX_STEPS)
     p.window = b.want_int(m.get("window"), "'probe.window'", 2, MAX_STEPS)
@@ -187,10 +195,25 @@ def build(b, node):
     return p if ok else None
 
 
+def param_of(b, node):
+    """'subsystem.param' naming the probe's rate: declared range within 0..86400 (0 is off)."""
+    parts = node.value.split(".")
+    sub = b.subs.get(parts[0]) if len(parts) == 2 else None
+    par = next((q for q in sub.params if q.name == parts[1]), None) if sub is not None else None
+    if par is None:
+        b.err(node.pos, "'probe.every' must be an integer or 'subsystem.parameter', found '%s'" % node.value)
+        return None
+    if par.lo < 0 or par.hi > 86400:
+        b.err(node.pos, "'probe.every' parameter '%s' has range [%d, %d]: it must lie within 0..86400 (0 is off)"
+              % (node.value, par.lo, par.hi))
+        return None
+    return par
+
+
 def canonical(p):
     if p is None:
         return None
-    return [p.into.full, p.every, p.phase, [s.name for s in p.advance], [[v.full, a] for v, a in p.perturb],
+    return [p.into.full, p.every_param.name if p.every_param else p.every, p.phase, [s.name for s in p.advance], [[v.full, a] for v, a in p.perturb],
             [v.full for v in p.observe], p.baseline, p.window, p.threshold, p.floor]
 
 

@@ -221,7 +221,8 @@ def probe_view(p):
     if p is None:
         return None
     slots = sorted(v.slot for s in p.advance for v in s.vars)
-    return {"every": p.every, "phase": p.phase, "step_every": p.step_every, "step_phase": p.step_phase,
+    return {"every": p.every, "every_param": p.every_param.index if p.every_param is not None else -1,
+            "phase": p.phase, "step_every": p.step_every, "step_phase": p.step_phase,
             "baseline": p.baseline, "window": p.window, "threshold": p.threshold, "floor": p.floor,
             "into": p.into.slot, "fns": ["anima_u_%s" % s.name for s in p.advance],
             "slots": slots, "observe": [(v.slot, v.full) for v in p.observe],

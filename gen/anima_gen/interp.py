@@ -3,16 +3,19 @@ semantics (docs/catalogue.md). It shares the model and the build-time tables wit
 its code: no layout, no generated C, no engine. Tests require its traces to equal anima-sim's."""
 from . import builtins as B
 from . import expr as X
+from . import probe as PR
 
 
 class Interpreter:
-    def __init__(self, cat, seed=1, env=0):
+    def __init__(self, cat, seed=1, env=0, sets=()):
         self.cat = cat
         self.seed = seed
         self.env = env
         self.tick = 0
         self.state = {v: v.init for v in cat.variables}
         self.params = {p: p.value for p in cat.params}
+        for p, value in sets:
+            self.params[p] = value
         self.history = {}  # delayed sources: {var: {tick: value}}
         self.max_delay = {}
         for i in cat.couplings:
@@ -46,6 +49,56 @@ class Interpreter:
                     updates[v] = min(max(val, v.lo), v.hi)
         self.state.update(updates)  # all rules of tick t read t-1: commit only now
         self.record()
+        self.probe()
+
+    # --- the probe (docs/catalogue.md 'probe'; core/probe.c is the compiled twin) -------------------------
+    def probe(self):
+        p = self.cat.probe
+        if p is None:
+            return
+        every = self.params[p.every_param] if p.every_param is not None else p.every
+        t = self.tick
+        if t % p.step_every != p.step_phase % p.step_every or every <= 0 or t % every != p.phase % every:
+            return
+        real_tick, real_state = self.tick, self.state
+
+        def step(copy, tick):
+            self.tick, self.state = tick, copy
+            updates = {}
+            for s in p.advance:
+                for v in s.vars:
+                    if v.rule is not None:
+                        updates[v] = min(max(self.eval(v.rule, s, delay_base=tick - 1), v.lo), v.hi)
+            copy.update(updates)
+
+        def next_tick(t):
+            d = (p.step_phase + p.step_every - t % p.step_every) % p.step_every
+            return t + (d or p.step_every)
+
+        cf = dict(real_state)
+        history = []
+        for _ in range(p.baseline):
+            t = next_tick(t)
+            step(cf, t)
+            history.append([cf[v] for v in p.observe])
+        thr = []
+        for r in range(len(p.observe)):
+            xs = [h[r] for h in history]
+            mean = X.c_div(sum(xs), p.baseline)
+            dev = sum(abs(x - mean) for x in xs)
+            thr.append(max(X.c_div(dev * p.threshold, 10 * p.baseline), p.floor))
+        kicked = dict(cf)
+        for v, amount in p.perturb:
+            kicked[v] = min(max(kicked[v] + amount, v.lo), v.hi)
+        matrix = [[0] * p.window for _ in p.observe]
+        for w in range(p.window):
+            t = next_tick(t)
+            step(kicked, t)
+            step(cf, t)
+            for r, v in enumerate(p.observe):
+                matrix[r][w] = int(abs(kicked[v] - cf[v]) > thr[r])
+        self.tick, self.state = real_tick, real_state
+        self.state[p.into] = PR.pci(matrix)
 
     def stimulus(self, st, value):
         updates = {}
@@ -177,7 +230,21 @@ def main(cat, argv):
     ap.add_argument("--env", choices=["normal", "dark", "light"], default="normal")
     ap.add_argument("--stimulus", action="append", default=[])
     ap.add_argument("--trace", default="-")
+    ap.add_argument("--set", action="append", default=[], help="SUBSYSTEM.PARAM=VALUE within its range")
     a = ap.parse_args(argv)
+    params = {"%s.%s" % (p.sub.name, p.name): p for p in cat.params}
+    sets = []
+    for text in a.set:
+        name, _, value = text.partition("=")
+        p = params.get(name)
+        try:
+            v = int(value)
+        except ValueError:
+            v = None
+        if p is None or v is None or not p.lo <= v <= p.hi:
+            sys.stderr.write("anima-gen run: bad --set '%s'\n" % text)
+            return 2
+        sets.append((p, v))
     stims = {s.name: s for s in cat.stimuli}
     sched = []
     for text in a.stimulus:
@@ -199,7 +266,7 @@ def main(cat, argv):
     except OSError as e:
         sys.stderr.write("anima-gen run: --trace %r: %s\n" % (a.trace, e.strerror or e))
         return 1
-    it = Interpreter(cat, a.seed, ["normal", "dark", "light"].index(a.env))
+    it = Interpreter(cat, a.seed, ["normal", "dark", "light"].index(a.env), sets)
     it.run(a.ticks, a.every, sched, lambda line: f.write(line + "\n"))
     f.flush()
     return 0

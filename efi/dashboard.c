@@ -1,7 +1,7 @@
 /* efi/dashboard.c - the organism on the screen after ExitBootServices.
  *
  * Layout (any resolution from 640x480 up; everything is computed from the screen and font size):
- *   a header line: day and time, seed, speed, sleep stage, health, measured ticks/s;
+ *   a header line: day and time, seed, speed, sleep stage, consciousness (PCI), health, measured ticks/s;
  *   left: strip charts of the key observables over the last 24 simulated hours, and a hypnogram of the
  *         last 48 hours (two nights); night (env.light == 0) is shaded;
  *   right: one tile per subsystem coloured by its activity, in blocks by group (a label or a separator line
@@ -94,7 +94,7 @@ static struct {
 	/* Hypnogram: one sample a minute; bits 0-2 stage, bit 3 night. */
 	uint8_t hyp[HYPNO_MIN];
 	uint32_t hyp_head, hyp_count;
-	int stage_slot, light_slot, health_slot, alive_slot, pathogen_slot;
+	int stage_slot, light_slot, health_slot, alive_slot, pathogen_slot, pci_slot;
 
 	/* Subsystem tiles: activity 0..1000, where each is on the screen (blocks by group), the colour it was
 	 * last drawn in (only tiles whose colour changed are drawn again); the variables' values at the last
@@ -412,6 +412,13 @@ static void draw_header(void)
 	if (D.stage_slot >= 0) {
 		str_add(t, sizeof t, "   sleep ");
 		str_add(t, sizeof t, st >= 0 && st <= 4 ? stage_names[st] : "?");
+	}
+	if (D.pci_slot >= 0) { /* the perturbational complexity index of the last probe, PCI x 1000 as 0.xyz */
+		int32_t pci = get(D.pci_slot);
+		str_add(t, sizeof t, "   PCI ");
+		str_add(t, sizeof t, pci >= 1000 ? "1." : "0.");
+		char d[4] = {(char)('0' + pci % 1000 / 100), (char)('0' + pci % 100 / 10), (char)('0' + pci % 10), 0};
+		str_add(t, sizeof t, pci < 0 ? "?" : d);
 	}
 	if (D.health_slot >= 0) {
 		str_add(t, sizeof t, "   health ");
@@ -904,6 +911,7 @@ void dashboard_init(EFI_SYSTEM_TABLE *st, const struct anima_sim *sim, const str
 	D.health_slot = find_slot("life.health");
 	D.alive_slot = find_slot("life.alive");
 	D.pathogen_slot = find_slot("immune.pathogen");
+	D.pci_slot = find_slot("consciousness.pci");
 	for (uint32_t k = 0; k < ANIMA_NVARS; k++)
 		D.prev[k] = sim->state[anima_trace_slots[k]];
 	layout();

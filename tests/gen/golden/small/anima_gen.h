@@ -18,6 +18,7 @@
 #define ANIMA_ALIVE_SLOT 9
 #define ANIMA_CAUSE_SLOT 10
 #define ANIMA_NCAUSES 3
+#define ANIMA_PROBE 0
 
 struct anima_ctx;
 

@@ -109,6 +109,7 @@ def make_rows(days=3, every=60, columns=None):
             "life.health": 1000 - t // 8640,
             "life.alive": 1,
             "mortality.awareness": t // 4320,
+            "consciousness.pci": {WAKE: 600, N1: 520, N2: 300, N3: 250, REM: 540}[s],
             "extra.unknown_column": -t % 7,
         }
         rows.append(row)

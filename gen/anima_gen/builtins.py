@@ -72,10 +72,7 @@ def _min():
         return min(a.lo for a in args), min(a.hi for a in args)
 
     def c(em, e, args, codes):
-        out, rng = codes[0], (args[0].lo, args[0].hi)
-        for b, arg in zip(codes[1:], args[1:]):
-            out, rng = C.pick_min(out, rng, b, (arg.lo, arg.hi))
-        return out
+        return C.pick_balanced(C.pick_min, [(code, (arg.lo, arg.hi)) for code, arg in zip(codes, args)])
     return ranges, c, lambda it, e, ev: min(ev(a) for a in e.args)
 
 
@@ -85,10 +82,7 @@ def _max():
         return max(a.lo for a in args), max(a.hi for a in args)
 
     def c(em, e, args, codes):
-        out, rng = codes[0], (args[0].lo, args[0].hi)
-        for b, arg in zip(codes[1:], args[1:]):
-            out, rng = C.pick_max(out, rng, b, (arg.lo, arg.hi))
-        return out
+        return C.pick_balanced(C.pick_max, [(code, (arg.lo, arg.hi)) for code, arg in zip(codes, args)])
     return ranges, c, lambda it, e, ev: max(ev(a) for a in e.args)
 
 

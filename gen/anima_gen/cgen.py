@@ -39,6 +39,16 @@ def pick_min(a, ra, b, rb):
     return "anima_min(%s, %s)" % (a, b), rng
 
 
+def pick_balanced(pick, items):
+    """min()/max() of many (code, range) items as a balanced tree of pick_min/pick_max: the same value (both are
+    associative), but nested log2(n) deep, not n, so a long argument list stays within the compilers' bracket
+    nesting (clang: 256 levels). Returns the code."""
+    while len(items) > 1:
+        paired = [pick(a, ra, b, rb) for (a, ra), (b, rb) in zip(items[0::2], items[1::2])]
+        items = paired + ([items[-1]] if len(items) % 2 else [])
+    return items[0][0]
+
+
 def pick_max(a, ra, b, rb):
     rng = (max(ra[0], rb[0]), max(ra[1], rb[1]))
     if ra[0] >= rb[1]:
@@ -239,6 +249,18 @@ class Emitter:
             if kind == "num":
                 return self.k(it)
             raise AssertionError(kind)
+        if k == "bin" and e.op in ("+", "-"):
+            # A chain a + b - c + ... is written flat: C groups it from the left exactly as the tree does, and
+            # a sum of hundreds of terms stays within the compilers' bracket nesting (clang: 256 levels).
+            rights = []
+            node = e
+            while node.kind == "bin" and node.op in ("+", "-"):
+                rights.append((node.op, node.args[1]))
+                node = node.args[0]
+            out = self.c(node, x)
+            for op, r in reversed(rights):
+                out += " %s %s" % (op, self.c(r, x))
+            return "(%s)" % out
         args = [arg for arg in e.args if arg.kind != "list"]
         a = [self.c(arg, x) for arg in args]
         if k == "un":

@@ -81,7 +81,7 @@ _BINARY_LEVELS = [
     ["*", "/", "%"],
 ]
 
-MAX_DEPTH = 200
+MAX_DEPTH = 64  # parentheses and calls; deeper overflows Python's stack in the analysis, and C compilers' bracket nesting
 MAX_NODES = 5000
 
 

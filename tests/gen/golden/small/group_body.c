@@ -59,7 +59,7 @@ static inline void step_circadian(const int32_t *restrict S, const int32_t *rest
 	const int64_t v_acc = S[6];
 	const int64_t i_light = (int64_t)S[0]; /* env.light */
 	next->phase = (int32_t)(int64_t)((uint64_t)(v_acc * 1000) / (uint64_t)86400);
-	next->acc = (int32_t)((int64_t)((uint64_t)(((v_acc + (10 * 1000)) + ((i_light * lookup0((int64_t)((uint64_t)v_acc % (uint64_t)86400))) / 2000)) + anima_noise(c, 1, 0, 3)) % (uint64_t)86400) + (0 * v_phase));
+	next->acc = (int32_t)((int64_t)((uint64_t)(v_acc + (10 * 1000) + ((i_light * lookup0((int64_t)((uint64_t)v_acc % (uint64_t)86400))) / 2000) + anima_noise(c, 1, 0, 3)) % (uint64_t)86400) + (0 * v_phase));
 }
 
 void anima_u_circadian(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
@@ -144,8 +144,8 @@ static inline void step_metabolism(const int32_t *restrict S, const int32_t *res
 	const int64_t v_reserve = S[12];
 	const int64_t i_gut = (int64_t)S[7]; /* gut.content */
 	const int64_t i_stage = (int64_t)S[4]; /* sleep.stage */
-	next->glucose = (int32_t)anima_approach(v_glucose, ((70 + (int64_t)((uint64_t)i_gut / (uint64_t)20)) + (int64_t)((uint64_t)v_reserve / (uint64_t)50)), 1497);
-	next->reserve = (int32_t)anima_min(anima_max((((v_reserve + (int64_t)((uint64_t)i_gut / (uint64_t)400)) - ((int64_t)(i_stage == 0) ? 2 : 1)) - ((int64_t)(v_reserve > 900) ? 1 : 0)), 0), 1000);
+	next->glucose = (int32_t)anima_approach(v_glucose, (70 + (int64_t)((uint64_t)i_gut / (uint64_t)20) + (int64_t)((uint64_t)v_reserve / (uint64_t)50)), 1497);
+	next->reserve = (int32_t)anima_min(anima_max((v_reserve + (int64_t)((uint64_t)i_gut / (uint64_t)400) - ((int64_t)(i_stage == 0) ? 2 : 1) - ((int64_t)(v_reserve > 900) ? 1 : 0)), 0), 1000);
 }
 
 void anima_u_metabolism(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,

@@ -33,3 +33,8 @@ endforeach()
 add_test(NAME sanitize COMMAND sh "${CMAKE_SOURCE_DIR}/tests/sanitize" WORKING_DIRECTORY "${CMAKE_SOURCE_DIR}")
 set_tests_properties(sanitize PROPERTIES ENVIRONMENT "${ANIMA_TEST_ENV}")
 include("${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz.cmake")
+
+# The soak's short form (tools/soak runs the full 100,000,000 ticks by hand): seeded random stimuli, every
+# variable within its declared range each simulated day, every death with a cause.
+add_test(NAME soak COMMAND "${ANIMA_PYTHON}" "${CMAKE_SOURCE_DIR}/tools/soak" --ticks 20000000
+         --sim "$<TARGET_FILE:anima-sim>" --build "${CMAKE_BINARY_DIR}")

@@ -38,3 +38,12 @@ include("${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz.cmake")
 # variable within its declared range each simulated day, every death with a cause.
 add_test(NAME soak COMMAND "${ANIMA_PYTHON}" "${CMAKE_SOURCE_DIR}/tools/soak" --ticks 20000000
          --sim "$<TARGET_FILE:anima-sim>" --build "${CMAKE_BINARY_DIR}")
+
+# Static analysis of core/ and efi/ (with the generated headers): cppcheck's warning and portability checks,
+# clean but for the false positives listed in tests/lint/cppcheck-suppressions.txt.
+find_program(ANIMA_CPPCHECK cppcheck)
+if(ANIMA_CPPCHECK)
+  add_test(NAME lint_cppcheck
+           COMMAND sh -c "exec \"$0\" --quiet --enable=warning,portability --std=c11 --error-exitcode=1 --suppressions-list=\"$1/tests/lint/cppcheck-suppressions.txt\" -I\"$1/core\" -I\"$2\" -I\"$1/efi\" \"$1\"/core/*.c \"$1\"/efi/*.c \"$1\"/efi/pc/*.c"
+                   "${ANIMA_CPPCHECK}" "${CMAKE_SOURCE_DIR}" "${ANIMA_GEN_DIR}")
+endif()

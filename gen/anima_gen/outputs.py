@@ -7,7 +7,7 @@ import re
 from .layout import chunk_names
 
 FIXED = ["anima_gen.h", "anima_gen_meta.c", "anima_gen_describe.c", "anima_gen_schedule.c", "anima_gen_shapes.c",
-         "anima_gen_tables.c"]
+         "anima_gen_tables.c", "anima_gen_runs.c"]
 
 
 def list_outputs(path):

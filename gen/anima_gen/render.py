@@ -129,8 +129,9 @@ def handlers_view(s, em):
     for stim in sorted({h.stim.name for h in s.handlers}):
         hs = [h for h in s.handlers if h.stim.name == stim]
         loads = loads_of(s, em, [h.expr for h in hs])
-        stores = [(h.var.slot, "(int32_t)%s" % clamp_store(em.c(h.expr), h.expr, h.var.lo, h.var.hi)) for h in hs]
-        handlers.append((stim, {"loads": prune(loads, [code for _, code in stores]), "stores": stores}))
+        stores = [(h.var.slot, "(int32_t)%s" % clamp_store(em.c(h.expr), h.expr, h.var.lo, h.var.hi), h.var.name)
+                  for h in hs]
+        handlers.append((stim, {"loads": prune(loads, [code for _, code, _ in stores]), "stores": stores}))
     em.in_handler = False
     return handlers
 
@@ -154,7 +155,11 @@ def find_shapes(cat, build_tables):
     that differ from a small per-subsystem array O; the rest is specialised as usual. At the seed project's
     scale this is what keeps the C, the build and anima.efi linear with a small constant."""
     forms = {}
+    # The probe calls the update function of the subsystems it advances by name: they keep their own.
+    probed = {id(t) for t in cat.probe.advance} if getattr(cat, "probe", None) is not None else set()
     for s in cat.subsystems:
+        if id(s) in probed:
+            continue
         em = Emitter(s, "shape", shared_tables={})
         loads, stores = rules_view(s, em)
         if not em.shareable:
@@ -229,12 +234,27 @@ def probe_view(p):
             "perturb": [(v.slot, a, v.lo, v.hi, v.full) for v, a in p.perturb]}
 
 
+class _Files(dict):
+    """The generated files by name: each is written (when its text changed) as soon as it is rendered, and only
+    its name is kept, so a large catalogue's C is never all in memory at once."""
+
+    def __init__(self, outdir):
+        super().__init__()
+        self.outdir = outdir
+        self.changed = []
+
+    def __setitem__(self, name, text):
+        if write_if_changed(os.path.join(self.outdir, name), text):
+            self.changed.append(name)
+        super().__setitem__(name, None)
+
+
 def render(cat, outdir, source_name):
     lay = L.Layout(cat)
     env = environment()
     os.makedirs(outdir, exist_ok=True)
     common = {"source": os.path.basename(source_name)}
-    files = {}
+    files = _Files(outdir)
     for s in cat.subsystems:
         s.shape = None
     tables = Tables()
@@ -252,7 +272,6 @@ def render(cat, outdir, source_name):
             views.append(subsystem_view(s, Emitter(s, "s%d" % s.index, cfile=cfile)))
         files[name + ".c"] = env.get_template("group.c.j2").render(
             group={"name": group.name, "doc": comment(group.doc)}, subsystems=views, helpers=cfile.helpers,
-            used_shapes=sorted({v["shape"] for v in views if v["shape"] is not None}),
             part={"name": name, "hash": "0x%016xULL" % part}, **common)
     stim_handlers = []
     for st in cat.stimuli:
@@ -262,10 +281,24 @@ def render(cat, outdir, source_name):
             if vars_:
                 hs.append({"sub": s.name, "slots": sorted(set(vars_))})
         stim_handlers.append({"name": st.name, "index": st.index, "handlers": hs})
-    slot_views = []
+    slot_views, run_views = [], []
     for sl in lay.slots:
+        name = "%d_%d" % (sl.every, sl.phase)
+        by_shape = {}
+        fns = []
+        for s in sl.subsystems:
+            if s.shape is not None:
+                by_shape.setdefault(s.shape[0], []).append(s)
+            else:
+                fns.append("anima_u_%s" % s.name)
+        # Subsystems that share a step function run as one call over their constants, laid out one after another
+        # (anima_gen_runs.c): no code per subsystem, and the data is read in order.
+        runs = [{"shape": k, "count": len(m), "members": [(s.name, s.shape[1]) for s in m]}
+                for k, m in sorted(by_shape.items())]
         slot_views.append({"every": sl.every, "phase": sl.phase, "first": sl.first, "count": sl.count,
-                           "fns": ["anima_u_%s" % s.name for s in sl.subsystems]})
+                           "name": name, "fns": fns, "runs": len(runs)})
+        if runs:
+            run_views.append({"name": name, "runs": runs})
     rate_views = [{"every": r, "slots": [v for v in slot_views if v["every"] == r]} for r in lay.rates]
     header = "tick," + ",".join(v.full for v in cat.variables)
     group_index = {g.name: k for k, g in enumerate(cat.groups)}
@@ -283,7 +316,7 @@ def render(cat, outdir, source_name):
                trace_slots=[v.slot for v in cat.variables], header=header,
                stimuli=cat.stimuli, stim_handlers=stim_handlers,
                slots=slot_views, rates=rate_views, rings=lay.rings,
-               all_subsystems=[s.name for s in cat.subsystems],
+               all_subsystems=[s.name for s in cat.subsystems if s.shape is None],
                subsystem_descs=[{"name": s.name, "group": group_index[s.group.name],
                                  "first_col": s.vars[0].index + 1 if s.vars else 0, "nvars": len(s.vars)}
                                 for s in cat.subsystems],
@@ -291,6 +324,7 @@ def render(cat, outdir, source_name):
                var_ranges=[(v.lo, v.hi) for v in cat.variables])
     ctx["probe"] = probe_view(cat.probe)
     ctx["shapes"] = shapes
+    ctx["run_views"] = run_views
     ctx["shape_tables"] = shape_tables
     ctx["tables"] = tables.sorted()
     ctx["meta_hash"] = "0x%016xULL" % meta_hash
@@ -302,13 +336,10 @@ def render(cat, outdir, source_name):
     files["anima_gen_meta.c"] = env.get_template("meta.c.j2").render(**ctx)
     files["anima_gen_describe.c"] = env.get_template("describe.c.j2").render(**dict(ctx, **describe_texts(cat)))
     files["anima_gen_tables.c"] = env.get_template("tables.c.j2").render(**ctx)
-    changed = []
-    for name in sorted(files):
-        if write_if_changed(os.path.join(outdir, name), files[name]):
-            changed.append(name)
+    files["anima_gen_runs.c"] = env.get_template("runs.c.j2").render(**ctx)
     # Files of groups that no longer exist would be compiled by nothing, but remove them to avoid confusion.
     keep = set(files)
     for name in os.listdir(outdir):
         if name.startswith("group_") and name.endswith(".c") and name not in keep:
             os.remove(os.path.join(outdir, name))
-    return sorted(files), changed
+    return sorted(files), sorted(files.changed)

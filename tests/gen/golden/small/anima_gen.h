@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#define ANIMA_GEN_FORMAT 2
+#define ANIMA_GEN_FORMAT 3
 
 #define ANIMA_NVARS 13
 #define ANIMA_NPARAMS 2

@@ -29,6 +29,7 @@ void anima_h_life__stress(const int32_t *restrict S, const int32_t *restrict P, 
 		int32_t *restrict N, const struct anima_ctx *restrict c, int64_t stimulus);
 
 /* every 1, phase 0: 3 variables from slot 0 */
+
 static void run_1_0(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
 		int32_t *restrict N, const struct anima_ctx *restrict c)
 {
@@ -36,6 +37,7 @@ static void run_1_0(const int32_t *restrict S, const int32_t *restrict P, const 
 }
 
 /* every 5, phase 2: 2 variables from slot 3 */
+
 static void run_5_2(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
 		int32_t *restrict N, const struct anima_ctx *restrict c)
 {
@@ -43,6 +45,7 @@ static void run_5_2(const int32_t *restrict S, const int32_t *restrict P, const 
 }
 
 /* every 10, phase 3: 2 variables from slot 5 */
+
 static void run_10_3(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
 		int32_t *restrict N, const struct anima_ctx *restrict c)
 {
@@ -50,6 +53,7 @@ static void run_10_3(const int32_t *restrict S, const int32_t *restrict P, const
 }
 
 /* every 30, phase 23: 1 variables from slot 7 */
+
 static void run_30_23(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
 		int32_t *restrict N, const struct anima_ctx *restrict c)
 {
@@ -57,6 +61,7 @@ static void run_30_23(const int32_t *restrict S, const int32_t *restrict P, cons
 }
 
 /* every 60, phase 27: 3 variables from slot 8 */
+
 static void run_60_27(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
 		int32_t *restrict N, const struct anima_ctx *restrict c)
 {
@@ -64,6 +69,7 @@ static void run_60_27(const int32_t *restrict S, const int32_t *restrict P, cons
 }
 
 /* every 60, phase 59: 2 variables from slot 11 */
+
 static void run_60_59(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
 		int32_t *restrict N, const struct anima_ctx *restrict c)
 {

@@ -120,13 +120,27 @@ void anima_u_gut(const int32_t *restrict S, const int32_t *restrict P, const int
 	N[7] = next.content;
 }
 
-void anima_h_gut__meal(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
-		int32_t *restrict N, const struct anima_ctx *restrict c, int64_t stimulus)
+struct anima_hnext_gut__meal {
+	int32_t content;
+};
+
+/* The handler of meal: like the rules, it reads a const snapshot and writes only its own struct. */
+static inline void hstep_gut__meal(const int32_t *restrict S, const int32_t *restrict P,
+		const int32_t *restrict D, const struct anima_ctx *restrict c, int64_t stimulus,
+		struct anima_hnext_gut__meal *restrict next)
 {
 	(void)S; (void)P; (void)D; (void)c; (void)stimulus;
 	const int64_t v_content = S[7];
 	const int64_t i_food = (int64_t)S[2]; /* env.food */
-	N[7] = (int32_t)anima_min((v_content + (int64_t)((uint64_t)(stimulus * i_food) / (uint64_t)1000)), 5000);
+	next->content = (int32_t)anima_min((v_content + (int64_t)((uint64_t)(stimulus * i_food) / (uint64_t)1000)), 5000);
+}
+
+void anima_h_gut__meal(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
+		int32_t *restrict N, const struct anima_ctx *restrict c, int64_t stimulus)
+{
+	struct anima_hnext_gut__meal next;
+	hstep_gut__meal(S, P, D, c, stimulus, &next);
+	N[7] = next.content;
 }
 
 /* ---- metabolism: Glucose and reserves. (every 60, phase 59) */
@@ -189,11 +203,25 @@ void anima_u_life(const int32_t *restrict S, const int32_t *restrict P, const in
 	N[10] = next.cause;
 }
 
-void anima_h_life__stress(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
-		int32_t *restrict N, const struct anima_ctx *restrict c, int64_t stimulus)
+struct anima_hnext_life__stress {
+	int32_t health;
+};
+
+/* The handler of stress: like the rules, it reads a const snapshot and writes only its own struct. */
+static inline void hstep_life__stress(const int32_t *restrict S, const int32_t *restrict P,
+		const int32_t *restrict D, const struct anima_ctx *restrict c, int64_t stimulus,
+		struct anima_hnext_life__stress *restrict next)
 {
 	(void)S; (void)P; (void)D; (void)c; (void)stimulus;
 	const int64_t v_health = S[8];
-	N[8] = (int32_t)anima_max((v_health - (int64_t)((uint64_t)stimulus / (uint64_t)10)), 0);
+	next->health = (int32_t)anima_max((v_health - (int64_t)((uint64_t)stimulus / (uint64_t)10)), 0);
+}
+
+void anima_h_life__stress(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
+		int32_t *restrict N, const struct anima_ctx *restrict c, int64_t stimulus)
+{
+	struct anima_hnext_life__stress next;
+	hstep_life__stress(S, P, D, c, stimulus, &next);
+	N[8] = next.health;
 }
 

@@ -41,17 +41,45 @@ void anima_u_env(const int32_t *restrict S, const int32_t *restrict P, const int
 	N[2] = next.food;
 }
 
+struct anima_hnext_env__food_supply {
+	int32_t food;
+};
+
+/* The handler of food_supply: like the rules, it reads a const snapshot and writes only its own struct. */
+static inline void hstep_env__food_supply(const int32_t *restrict S, const int32_t *restrict P,
+		const int32_t *restrict D, const struct anima_ctx *restrict c, int64_t stimulus,
+		struct anima_hnext_env__food_supply *restrict next)
+{
+	(void)S; (void)P; (void)D; (void)c; (void)stimulus;
+	next->food = (int32_t)stimulus;
+}
+
 void anima_h_env__food_supply(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
 		int32_t *restrict N, const struct anima_ctx *restrict c, int64_t stimulus)
 {
+	struct anima_hnext_env__food_supply next;
+	hstep_env__food_supply(S, P, D, c, stimulus, &next);
+	N[2] = next.food;
+}
+
+struct anima_hnext_env__light {
+	int32_t override;
+};
+
+/* The handler of light: like the rules, it reads a const snapshot and writes only its own struct. */
+static inline void hstep_env__light(const int32_t *restrict S, const int32_t *restrict P,
+		const int32_t *restrict D, const struct anima_ctx *restrict c, int64_t stimulus,
+		struct anima_hnext_env__light *restrict next)
+{
 	(void)S; (void)P; (void)D; (void)c; (void)stimulus;
-	N[2] = (int32_t)stimulus;
+	next->override = (int32_t)stimulus;
 }
 
 void anima_h_env__light(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
 		int32_t *restrict N, const struct anima_ctx *restrict c, int64_t stimulus)
 {
-	(void)S; (void)P; (void)D; (void)c; (void)stimulus;
-	N[1] = (int32_t)stimulus;
+	struct anima_hnext_env__light next;
+	hstep_env__light(S, P, D, c, stimulus, &next);
+	N[1] = next.override;
 }
 

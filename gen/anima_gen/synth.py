@@ -39,8 +39,9 @@ def synth(n, path, seed=1):
             out += ["        params:",
                     "          gain: {value: %d, range: [0, 100], unit: \"1/100\", doc: \"input gain\"}" % rng.randrange(10, 90),
                     "          base: {value: %d, range: [0, 1000], unit: \"1/1000\", doc: \"resting level\"}" % rng.randrange(100, 900)]
-            # About 2.5 couplings a subsystem, mostly within the group (modules are modular), some far.
-            k_in = rng.choice((2, 2, 3, 3)) if n > 1 else 0
+            # About 4 couplings a subsystem, as in the organism (514 for 129 subsystems), mostly within the group
+            # (modules are modular), some far.
+            k_in = rng.choice((3, 4, 4, 5)) if n > 1 else 0
             inputs = []
             for j in range(k_in):
                 if rng.random() < 0.8 and hi - lo > 1:

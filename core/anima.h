@@ -234,8 +234,6 @@ int anima_sim_alive(const struct anima_sim *sim);
 void anima_derive_phases(struct anima_sim *sim);
 /* Name of the death cause (the catalogue's death.cause value name). */
 const char *anima_sim_cause(const struct anima_sim *sim);
-/* Value of a variable by trace name "subsystem.variable"; returns 0 and sets *found = 0 when unknown. */
-int32_t anima_sim_get(const struct anima_sim *sim, const char *name, int *found);
 
 /* The context (tick, draws, time of day) a step computing `tick` sees; the probe steps copies with it. */
 struct anima_ctx;

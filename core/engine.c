@@ -96,32 +96,6 @@ const char *anima_sim_cause(const struct anima_sim *sim)
 	return "unknown";
 }
 
-int32_t anima_sim_get(const struct anima_sim *sim, const char *name, int *found)
-{
-	/* The header is "tick,a.b,c.d,...": column k (after tick) is trace slot k-1. */
-	const char *h = anima_trace_header;
-	size_t col = 0;
-	while (*h) {
-		const char *n = name;
-		const char *p = h;
-		while (*n && *p == *n)
-			p++, n++;
-		if (!*n && (*p == ',' || !*p)) {
-			if (col == 0)
-				break;
-			*found = 1;
-			return sim->state[anima_trace_slots[col - 1]];
-		}
-		while (*h && *h != ',')
-			h++;
-		if (*h == ',')
-			h++;
-		col++;
-	}
-	*found = 0;
-	return 0;
-}
-
 void anima_derive_phases(struct anima_sim *sim)
 {
 	derive_phases(sim);

@@ -1,4 +1,4 @@
-/* core/fmt.c - integer formatting without libc, used for trace rows on every platform. */
+/* core/fmt.c - integer formatting and parsing without libc, used for trace rows and options on every platform. */
 #include "anima.h"
 #include "util.h"
 
@@ -83,4 +83,21 @@ void anima_str_i64(struct anima_str *s, int64_t v)
 {
 	char tmp[24];
 	anima_str_addn(s, tmp, anima_fmt_i64(tmp, v));
+}
+
+int anima_parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		uint64_t d = (uint64_t)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -2;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
 }

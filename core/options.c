@@ -49,29 +49,11 @@ static int fail(char *err, size_t errlen, const char *a, const char *b, const ch
 	return -1;
 }
 
-/* Parses a decimal unsigned 64-bit number, the whole string. */
-static int parse_u64(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		uint64_t d = (uint64_t)(*s - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -2;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
 static int parse_i64(const char *s, int64_t *out)
 {
 	uint64_t v;
 	int neg = *s == '-';
-	int r = parse_u64(s + neg, &v);
+	int r = anima_parse_u64(s + neg, &v);
 	if (r)
 		return r;
 	if (v > (uint64_t)INT64_MAX)
@@ -100,7 +82,7 @@ static int parse_number(struct anima_options *o, const struct option *opt, const
 			return 0;
 		}
 	}
-	int r = parse_u64(val, &v);
+	int r = anima_parse_u64(val, &v);
 	if (r == -1)
 		return fail(err, errlen, opt->name, ": expected a whole number, got '", val, "'");
 	if (r == -2 || v < opt->lo || v > opt->hi) {
@@ -252,7 +234,7 @@ static int parse_stimulus(struct anima_options *o, const struct option *opt, con
 	for (size_t i = 0; i < tn && i + 1 < sizeof tbuf; i++)
 		tbuf[i] = arg[i];
 	tbuf[tn < sizeof tbuf ? tn : 0] = 0;
-	if (tn >= sizeof tbuf || parse_u64(tbuf, &tick))
+	if (tn >= sizeof tbuf || anima_parse_u64(tbuf, &tick))
 		return fail(err, errlen, "--stimulus '", arg, "': tick is not a whole number", 0);
 	const char *name = colon + 1, *val = eq + 1;
 	fail(err, errlen, "--stimulus '", arg, "': ", 0);

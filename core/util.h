@@ -1,4 +1,6 @@
-/* core/util.h - the few freestanding helpers the engine shares between its files. */
+/* core/util.h - the freestanding string and number library: the engine, anima-sim and anima.efi all use it
+ * (efi/libc.c adds only what the compiler itself may call: memcpy, memset, ...). Numbers are formatted and
+ * parsed in core/fmt.c. */
 #ifndef ANIMA_CORE_UTIL_H
 #define ANIMA_CORE_UTIL_H
 
@@ -36,5 +38,16 @@ void anima_str_add(struct anima_str *s, const char *text);
 void anima_str_addn(struct anima_str *s, const char *text, size_t n);
 void anima_str_u64(struct anima_str *s, uint64_t v);
 void anima_str_i64(struct anima_str *s, int64_t v);
+
+/* Parses a decimal unsigned 64-bit number, the whole string: 0, or -1 when it is not one, -2 when it overflows. */
+int anima_parse_u64(const char *s, uint64_t *out);
+
+static inline int anima_starts(const char *s, const char *prefix)
+{
+	while (*prefix)
+		if (*s++ != *prefix++)
+			return 0;
+	return 1;
+}
 
 #endif

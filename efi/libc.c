@@ -2,6 +2,7 @@
  * string helpers for building one-line messages. gnu-efi's libefi.a is ELF and cannot be linked into our
  * PE/COFF image, so these are ours. */
 #include "anima_efi.h"
+#include "util.h"
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
@@ -45,27 +46,17 @@ int memcmp(const void *a, const void *b, size_t n)
 
 size_t str_len(const char *s)
 {
-	size_t n = 0;
-	while (s[n])
-		n++;
-	return n;
+	return anima_strlen(s);
 }
 
 int str_eq(const char *a, const char *b)
 {
-	while (*a && *a == *b) {
-		a++;
-		b++;
-	}
-	return *a == *b;
+	return anima_streq(a, b);
 }
 
 int str_starts(const char *s, const char *prefix)
 {
-	while (*prefix)
-		if (*s++ != *prefix++)
-			return 0;
-	return 1;
+	return anima_starts(s, prefix);
 }
 
 size_t str_add(char *dst, size_t cap, const char *src)

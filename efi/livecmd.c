@@ -4,17 +4,11 @@
 #include "livecmd.h"
 #include "util.h"
 
+/* A speed: 1..LIVECMD_SPEED_CAP ticks per second (the number parsed by the library, core/fmt.c). */
 static int parse_speed(const char *s, uint64_t *v)
 {
-	uint64_t x = 0;
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || x > LIVECMD_SPEED_CAP)
-			return -1;
-		x = x * 10 + (uint64_t)(*s - '0');
-	}
-	if (x == 0 || x > LIVECMD_SPEED_CAP)
+	uint64_t x;
+	if (anima_parse_u64(s, &x) != 0 || x == 0 || x > LIVECMD_SPEED_CAP)
 		return -1;
 	*v = x;
 	return 0;

@@ -28,8 +28,29 @@ size_t str_add(char *dst, size_t cap, const char *src);
 size_t str_add_u64(char *dst, size_t cap, uint64_t v);
 size_t str_add_hex(char *dst, size_t cap, uint64_t v); /* "0x..." */
 
-/* pc/serial.c: COM1, a 16550 at 0x3F8, 115200 8N1, polled. Silent when no UART answers. */
+/* acpi.c: the firmware's ACPI tables (read before EBS; checksums checked, a bad table counts as absent). */
+#define ACPI_SPACE_MEM 0
+#define ACPI_SPACE_IO 1
+struct acpi_gas { /* a Generic Address Structure */
+	uint8_t space, bit_width, bit_offset, access;
+	uint64_t address;
+};
+int acpi_init(EFI_SYSTEM_TABLE *st);              /* 0, or -1 when there are no usable tables */
+const uint8_t *acpi_table(const char *sig, unsigned n); /* the n-th table with that signature, or NULL */
+const uint8_t *acpi_fadt(void);
+/* A FADT register block: the X_ GAS at xoff when set, else the 32-bit port at off; 1 when found. */
+int acpi_fadt_block(unsigned off, unsigned xoff, struct acpi_gas *g);
+void acpi_gas(const uint8_t *p, struct acpi_gas *g);
+int acpi_s5(uint8_t *typa, uint8_t *typb); /* SLP_TYP of \_S5 from the DSDT/SSDTs; 1 when found */
+uint16_t acpi_rd16(const uint8_t *p);
+uint32_t acpi_rd32(const uint8_t *p);
+uint64_t acpi_rd64(const uint8_t *p);
+
+/* pc/serial.c: the trace's UART, polled: the one ACPI's SPCR names (I/O or MMIO, PCI too) when there is
+ * one, else COM1 (a 16550 at 0x3F8); 115200 8N1. Silent when no UART answers. */
 int serial_init(void);
+void serial_describe(char *buf, size_t cap);
+int serial_is_com1(void); /* the legacy port at 0x3F8, the one a firmware's serial console uses */
 int serial_present(void);
 void serial_write(const char *s, size_t n);
 void serial_puts(const char *s);
@@ -126,9 +147,12 @@ void tracefile_start(void);
 void tracefile_poll(void);
 void tracefile_end(void);
 
-/* persist.c: --persist. persist_load returns 1 (loaded into sim), 0 (no variable), -1 (err filled). */
+/* persist.c: --persist. persist_load returns 1 (loaded into sim: `# anima: resumed tick=N`), 0 (no
+ * variable), -1 (err filled). persist_begin (before EBS) marks the state as continued by this run;
+ * persist_save writes it when the store has room (final: the run's end); both 0 or -1, reported. */
 int persist_load(EFI_SYSTEM_TABLE *st, struct anima_sim *sim, char *err, size_t errlen);
-void persist_save(const struct anima_sim *sim);
+int persist_begin(EFI_SYSTEM_TABLE *st, const struct anima_sim *sim);
+int persist_save(const struct anima_sim *sim, int final);
 
 /* live.c: the platform hooks of the run: write, and poll (live commands, pacing to o->speed and its live
  * changes, pause); no pace hook. */

@@ -76,7 +76,7 @@ void say(const char *line)
 {
 	console_puts(line);
 	console_puts("\n");
-	if (!conout || !mirrors_com1) {
+	if (!conout || !mirrors_com1 || !serial_is_com1()) { /* a SPCR UART elsewhere is not ConOut's */
 		serial_puts(line);
 		serial_puts("\n");
 	}

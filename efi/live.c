@@ -19,6 +19,7 @@
 #define PUMP_CHARS 64         /* characters read from each source by one pump() */
 #define PUMP_COMMANDS (3 * PUMP_CHARS / 4) /* the most stimulus commands one pump() can bring */
 #define MAX_POLL_EVERY 64       /* at max speed, look at the inputs every 64 ticks, not every tick */
+#define PERSIST_EVERY 600       /* --persist: seconds of wall time between two saves, at least */
 
 struct input {
 	char buf[96];
@@ -34,7 +35,7 @@ static struct {
 	uint64_t tick; /* the tick the engine last told us about */
 	struct anima_sim *sim; /* for --persist: saved at tick boundaries, where its state is whole */
 	int persist;
-	uint64_t saved_tick;
+	uint64_t saved_time, persist_check; /* the clock at the last save; the tick to look at it next */
 	int paused, quit, fault, fault_done;
 	uint32_t qid[QUEUE_MAX];
 	int32_t qval[QUEUE_MAX];
@@ -235,9 +236,15 @@ static int poll(void *ctx, uint64_t tick, uint32_t *id, int32_t *value)
 	(void)ctx;
 	L.tick = tick;
 	trap_set_tick(tick);
-	if (L.persist && tick % 3600 == 0 && tick != L.saved_tick) {
-		L.saved_tick = tick;
-		persist_save(L.sim); /* every simulated hour */
+	/* --persist: at most once per PERSIST_EVERY s of wall time (the firmware's store does not reclaim
+	 * until the next boot); the clock is looked at about once a wall second at a paced speed. */
+	if (L.persist && L.hz && tick >= L.persist_check) {
+		L.persist_check = tick + (L.speed ? L.speed : 4096);
+		uint64_t now = timer_now();
+		if (now - L.saved_time >= PERSIST_EVERY * L.hz) {
+			L.saved_time = now;
+			persist_save(L.sim, 0);
+		}
 	}
 	/* --fault: at tick 1, once its row is out. */
 	if (L.fault && !L.fault_done && tick >= 1) {
@@ -263,7 +270,8 @@ void live_init(struct anima_platform *p, struct anima_options *o, struct anima_s
 {
 	L.sim = sim;
 	L.persist = o->persist;
-	L.saved_tick = sim->tick; /* just loaded or fresh: nothing new to save at the first boundary */
+	L.saved_time = timer_now(); /* saved at boot (persist_begin) */
+	L.persist_check = sim->tick;
 	L.speed = o->speed > SPEED_CAP ? 0 : o->speed;
 	L.hz = timer_hz();
 	L.fault = o->fault;

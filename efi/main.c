@@ -17,6 +17,7 @@
 #include "anima_efi.h"
 #include "dashboard.h"
 
+#define PERSIST_FAIL_HOLD_S 10 /* seconds a failed last save stays on the screen before power off */
 #define FIXED_SEED 1 /* no entropy source: the hosted default, so anima-sim reproduces the run */
 
 static struct anima_options opts;
@@ -79,6 +80,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 
 	/* 1. Outputs and the way out. */
 	console_init(st);
+	acpi_init(st); /* the tables the drivers below read: SPCR, FADT, HPET, DSDT */
 	serial_init();
 	power_init(st);
 	/* The boot manager arms a 5-minute watchdog for us; we leave boot services long before, but a slow
@@ -113,7 +115,9 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	str_add_u64(line, sizeof line, sim.seed);
 	say(line);
 
-	/* 4. The clock. */
+	/* 4. The UART and the clock. */
+	serial_describe(line, sizeof line);
+	say(line);
 	timer_init(st);
 	timer_describe(line, sizeof line);
 	say(line);
@@ -126,6 +130,10 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	xhci_prepare(st->BootServices);
 	/* --trace-file: the file on the USB stick, created and mapped while the file system driver exists. */
 	tracefile_prepare(st, opts.trace_file);
+
+	/* The state this run continues, marked as such while the firmware can still compact its store. */
+	if (opts.persist)
+		(void)persist_begin(st, &sim);
 
 	/* 5. Leave boot services. */
 	s = exit_boot_services(image, st, &tried);
@@ -149,8 +157,14 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	live_init(&platform, &opts, &sim);
 	dashboard_attach(&platform);
 	anima_run(&sim, &opts, &platform, 1);
-	if (opts.persist)
-		persist_save(&sim);
+	int saved = !opts.persist || persist_save(&sim, 1) == 0;
 	tracefile_end();
+	if (!saved && fb_width() && timer_hz()) {
+		/* The last save did not fit: the message is on the screen; leave it there a while before the
+		 * power goes, or nobody at the machine ever reads it. */
+		uint64_t t0 = timer_now();
+		while (timer_now() - t0 < PERSIST_FAIL_HOLD_S * timer_hz())
+			;
+	}
 	power_off();
 }

@@ -108,6 +108,8 @@ void trap_set_tick(uint64_t tick);
 void trap_raise(int fault); /* enum anima_fault */
 
 /* pc/ps2kbd.c: the PS/2 keyboard (i8042), polled. */
+void kbd_probe(void);           /* before EBS: the FADT's 8042 flag */
+const char *kbd_describe(void); /* how presence was decided */
 void kbd_init(void);
 int kbd_getc(void); /* ASCII of a key press, 27 for Esc, or -1 */
 

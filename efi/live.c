@@ -3,7 +3,8 @@
  *
  * Commands, one per line (Enter or CR): quit | pause | resume | speed N|max|up|down | faster | slower |
  * NAME VALUE (a stimulus, as `--stimulus T:NAME=VALUE` spells it: meal 500, infection 600, light auto).
- * Keys at the start of a line: Esc quits, + and - double and halve the speed.
+ * Keys at the start of a line: Esc quits (on COM1 a lone Esc: escape sequences such as an arrow key's ESC [ A
+ * are taken out whole and ignored), + and - double and halve the speed.
  *
  * Ordering: the engine flushes its buffered rows before every poll() call, and everything here (reading
  * the inputs, pacing, pausing) happens inside poll(), so our own '#' lines (acknowledgements, errors) are
@@ -19,12 +20,18 @@
 #define PUMP_CHARS 64         /* characters read from each source by one pump() */
 #define PUMP_COMMANDS (3 * PUMP_CHARS / 4) /* the most stimulus commands one pump() can bring */
 #define MAX_POLL_EVERY 64       /* at max speed, look at the inputs every 64 ticks, not every tick */
+ /* A lone Esc on COM1 quits once nothing followed it for this long: a terminal sends the keys that are
+  * not characters (arrows, F-keys, Home...) as ESC [ ... or ESC O x in one burst. */
+#define ESC_WAIT_MS 300
+#define ESC_WAIT_PUMPS 4096 /* the same without a clock */
 #define PERSIST_EVERY 600       /* --persist: seconds of wall time between two saves, at least */
 
 struct input {
 	char buf[96];
 	size_t n;
 	int overflow;
+	int esc;           /* COM1 escape sequence: 0 none, 1 after ESC, 2 in ESC [ ..., 3 after ESC O */
+	uint64_t esc_time; /* when the ESC came (clock ticks), or the pumps since, without a clock */
 };
 
 static struct {
@@ -177,6 +184,31 @@ static void feed(struct input *in, int c)
 	}
 }
 
+/* COM1 bytes: escape sequences (ESC [ params final, ESC O x, ESC x) are taken out whole; a lone ESC is
+ * decided in pump() once its wait is over. */
+static void feed_com1(int c)
+{
+	struct input *in = &L.com1;
+	switch (in->esc) {
+	case 1:
+		in->esc = c == '[' ? 2 : c == 'O' ? 3 : 0; /* ESC and another key: Alt+key, ignored */
+		return;
+	case 2: /* CSI: parameter and intermediate bytes 0x20-0x3F until a final byte 0x40-0x7E */
+		if (c < 0x20 || c > 0x3F)
+			in->esc = 0;
+		return;
+	case 3:
+		in->esc = 0;
+		return;
+	}
+	if (c == 27) {
+		in->esc = 1;
+		in->esc_time = L.hz ? timer_now() : 0;
+		return;
+	}
+	feed(in, c);
+}
+
 static void pump(void)
 {
 	int c;
@@ -185,11 +217,16 @@ static void pump(void)
 	 * a stimulus beyond the queue is then refused with a line. */
 	if (L.paused || QUEUE_MAX - L.qn >= PUMP_COMMANDS) {
 		for (int i = 0; i < PUMP_CHARS && (c = serial_getc()) >= 0; i++)
-			feed(&L.com1, c);
+			feed_com1(c);
 		for (int i = 0; i < PUMP_CHARS && (c = kbd_getc()) >= 0; i++)
 			feed(&L.kbd, c);
 		for (int i = 0; i < PUMP_CHARS && (c = usbkbd_getc()) >= 0; i++)
 			feed(&L.usbkbd, c);
+	}
+	if (L.com1.esc == 1 &&
+	    (L.hz ? timer_now() - L.com1.esc_time >= L.hz * ESC_WAIT_MS / 1000 : ++L.com1.esc_time >= ESC_WAIT_PUMPS)) {
+		L.com1.esc = 0;
+		feed(&L.com1, 27); /* a lone Esc: at the start of a line it quits */
 	}
 	tracefile_poll();
 }

@@ -1,7 +1,12 @@
 /* efi/pc/ps2kbd.c - the PS/2 keyboard through the i8042 controller, polled (no interrupts after EBS).
  *
  * Firmware leaves the controller translating to scan code set 1, which is what is decoded here. On PCs
- * whose firmware emulates PS/2 for a USB keyboard this works until EBS; COM1 input is the dependable path. */
+ * whose firmware emulates PS/2 for a USB keyboard this works until EBS; COM1 input is the dependable path.
+ *
+ * Is there a controller? ACPI says so: FADT (revision 3 on) IAPC_BOOT_ARCH bit 1, "8042". When the flag is
+ * clear the ports are left alone (on legacy-free PCs 0x60/0x64 may belong to something else, or to an
+ * emulation that SMM traps). Without that word (old FADT, no ACPI) a status port reading 0xFF means no
+ * controller. Every loop here is bounded: a status byte stuck at "output full" must not hang the run. */
 #include "anima_efi.h"
 #include "io.h"
 
@@ -10,7 +15,10 @@
 #define ST_OBF 0x01 /* a byte waits in the output buffer */
 #define ST_AUX 0x20 /* ... and it is from the mouse */
 
+#define MAX_BYTES_PER_CALL 16 /* bytes read per kbd_getc() call at most, whatever the status says */
+
 static int present;
+static const char *why = "not probed";
 static int shift;
 static int extended;
 
@@ -26,17 +34,37 @@ static const char shifted[0x3A] = {
 	'D', 'F', 'G', 'H', 'J', 'K', 'L', ':', '"', '~', 0,  '|', 'Z', 'X', 'C', 'V',
 	'B', 'N', 'M', '<', '>', '?', 0,   '*', 0,   ' '};
 
+/* Before EBS (the FADT is read then). */
+void kbd_probe(void)
+{
+	const uint8_t *f = acpi_fadt();
+	present = 1;
+	why = "status port";
+	if (f && f[8] >= 3 && acpi_rd32(f + 4) >= 111) {
+		present = (acpi_rd16(f + 109) >> 1) & 1;
+		why = present ? "fadt" : "fadt says none";
+	}
+}
+
+const char *kbd_describe(void)
+{
+	return why;
+}
+
 void kbd_init(void)
 {
 	/* No controller: the status port floats to 0xFF. */
-	present = inb(STATUS) != 0xFF;
+	if (present && inb(STATUS) == 0xFF) {
+		present = 0;
+		why = "status port reads 0xff";
+	}
 	for (int i = 0; present && i < 64 && (inb(STATUS) & ST_OBF); i++)
 		(void)inb(DATA); /* keys pressed before EBS are not commands */
 }
 
 int kbd_getc(void)
 {
-	while (present) {
+	for (int i = 0; present && i < MAX_BYTES_PER_CALL; i++) {
 		uint8_t st = inb(STATUS), sc;
 		if (!(st & ST_OBF))
 			return -1;

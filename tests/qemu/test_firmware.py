@@ -1,0 +1,188 @@
+"""Issue 12: what physical PCs do that a default QEMU does not show - the variable store filling up under
+--persist, a UART found through ACPI SPCR, the GOP mode kept, escape sequences on COM1, each clock source,
+NMIs, ACPI power off.
+
+Each test builds the unusual machine in QEMU: a variable store filled with other variables, an SPCR table
+(bytes built here, checksum included) given with -acpitable, a pci-serial UART, a VGA with a chosen mode, an
+NMI from QMP.
+"""
+import os
+import re
+import shutil
+import struct
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from anima_qemu import Session, boot, rows
+from test_dashboard import Screen, qmp
+
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+
+
+def sim_rows(sim, *args):
+    return rows(subprocess.run([sim] + list(args) + ["--trace", "-"], stdout=subprocess.PIPE, check=True,
+                               timeout=120).stdout)
+
+
+def persisted(b):
+    return [int(t) for t in re.findall(r"^# anima: persisted tick=(\d+)$", b.text(), re.M)]
+
+
+def resumed(b):
+    return [int(t) for t in re.findall(r"^# anima: resumed tick=(\d+)$", b.text(), re.M)]
+
+
+# ---- --persist and the variable store ----
+
+def test_persist_well_past_the_old_failure(efi, sim, tmp_path):
+    # The loader used to write every simulated hour: at --speed max OVMF's store was full after 256 saves
+    # (tick 921600), every later save failed, the last one too. Now: one write at boot, one at the end (the
+    # run is far shorter than 10 minutes of wall time), and the next boot continues from the end.
+    vars_fd = str(tmp_path / "vars.fd")
+    ticks = 2000000
+    b = boot("--efi", efi, "--cfg", "--seed 7 --persist --ticks %d --every 86400 --speed max" % ticks,
+             "--vars=" + vars_fd, timeout=120)
+    assert b.rc == 0, b.summary()
+    assert persisted(b) == [0, ticks], b.summary()
+    assert "not saved" not in b.text() and "stale" not in b.text()
+    m = re.search(r"^# anima: persist: variable AnimaOrganism (\d+) bytes, store (\d+) of (\d+) bytes free",
+                  b.text(), re.M)
+    assert m and int(m.group(1)) < 4096 and int(m.group(2)) > 100000, b.summary()
+    b = boot("--efi", efi, "--cfg", "--persist --ticks 86400 --every 86400 --speed max", "--vars=" + vars_fd,
+             timeout=60)
+    assert b.rc == 0, b.summary()
+    assert resumed(b) == [ticks] and "stale" not in b.text(), b.summary()
+    assert persisted(b) == [ticks, ticks + 86400]
+    whole = sim_rows(sim, "--seed", "7", "--ticks", str(ticks + 86400), "--every", "86400")
+    assert rows(b.after_ebs())[1:] == [r for r in whole[1:] if int(r.split(b",")[0]) > ticks]
+
+
+VAR_GUID = bytes.fromhex("78 2c f3 aa 7b 94 9a 43 a1 80 2e 14 4e c3 77 92")  # authenticated variable store
+FILL_GUID = bytes(range(16))
+
+
+def records(data):
+    """The variable records of an EDK2 authenticated store: (offset, state, bytes), and the store's end."""
+    hdr = 0x48  # after the firmware volume header
+    assert data[hdr:hdr + 16] == VAR_GUID, "unexpected OVMF_VARS layout"
+    end = hdr + struct.unpack_from("<I", data, hdr + 16)[0]
+    off, out = hdr + 28, []
+    while off + 60 <= end and struct.unpack_from("<H", data, off)[0] == 0x55AA:
+        name_size, data_size = struct.unpack_from("<II", data, off + 36)
+        nxt = (off + 60 + name_size + data_size + 3) & ~3
+        out.append((off, data[off + 2], bytes(data[off:nxt])))
+        off = nxt
+    return hdr + 28, end, out
+
+
+def fill_store(path, leave):
+    """Compacts a variable store as the firmware's reclaim does (deleted records and earlier fillers go),
+    then adds live variables until `leave` bytes are free: live, so the firmware's reclaim cannot make room
+    (with less than ~33 KiB free OVMF reclaims at every boot, which costs ~25 s under TCG). EDK2's
+    authenticated format: a 60-byte header per variable, then the UCS-2 name and the data, 4-byte
+    aligned. leave=None: only compact."""
+    data = bytearray(open(path, "rb").read())
+    start, end, recs = records(data)
+    live = b"".join(r for _, state, r in recs if state == 0x3F and r[44:60] != FILL_GUID)
+    data[start:end] = live + b"\xFF" * (end - start - len(live))
+    off, k = start + len(live), 0
+    while leave is not None and end - off - leave >= 60 + 16:
+        name = ("Fill%d" % k).encode("utf-16-le") + b"\0\0"
+        size = min(4000, end - off - leave - 60 - len(name)) & ~3
+        rec = struct.pack("<HBBIQ16sIII16s", 0x55AA, 0x3F, 0, 7, 0, b"\0" * 16, 0, len(name), size, FILL_GUID)
+        rec += name + b"\xA5" * size
+        rec += b"\0" * (-len(rec) % 4)
+        data[off:off + len(rec)] = rec
+        off += len(rec)
+        k += 1
+    open(path, "wb").write(bytes(data))
+    return end - off
+
+
+def test_persist_full_store_is_said_on_com1_and_screen_then_stale_at_next_boot(efi, tmp_path):
+    # A store with ~4.6 KiB free: the firmware's own boot writes and the boot's record fit, the last save
+    # would eat the firmware's 5 KiB reserve, so it is refused: on COM1, and on the screen (held there before
+    # the power goes). The next boot (the store compacted as the firmware would) finds the boot's record
+    # without the FINAL mark and says it is stale before resuming it.
+    # The firmware's own first boot writes ~12 KiB of variables: let it have that boot first.
+    vars_fd = str(tmp_path / "vars.fd")
+    b = boot("--efi", efi, "--cfg", "--ticks 1 --speed max", "--vars=" + vars_fd, timeout=60)
+    assert b.rc == 0, b.summary()
+    free = fill_store(vars_fd, 4600)
+    assert 4500 < free <= 4600
+    sock, ppm = str(tmp_path / "qmp.sock"), str(tmp_path / "screen.ppm")
+    s = Session("--efi", efi, "--cfg", "--seed 5 --persist --ticks 5000 --every 1000 --speed max",
+                "--vars=" + vars_fd, "--qmp", sock, timeout=150)
+    try:
+        m, _ = s.expect(rb"# anima: persist: not saved at tick=5000: the variable store has (\d+) bytes free, "
+                        rb"the last save needs (\d+)\n", timeout=140)
+        assert int(m.group(1)) < int(m.group(2))
+        qmp(sock, {"execute": "screendump", "arguments": {"filename": ppm}})
+        scr = Screen(ppm)
+        band = scr.count(0x600000, 0, 0, scr.w, 20)  # dashboard_message's red band at the top
+        assert band > scr.w * 5, "no failure band on the screen"
+    finally:
+        s.close()
+    b = s.boot()
+    assert persisted(b) == [0], b.summary()
+    fill_store(vars_fd, None)
+    b = boot("--efi", efi, "--cfg", "--persist --ticks 100 --every 100 --speed max", "--vars=" + vars_fd, timeout=60)
+    t = b.text()
+    assert re.search(r"^# anima: persist: stale: tick=0 is not the end of the run", t, re.M), b.summary()
+    assert resumed(b) == [0]
+    assert t.index("persist: stale") < t.index("# anima: resumed tick=0")
+
+
+# ---- the UART: ACPI SPCR ----
+
+def acpi_table(sig, rev, body):
+    length = 36 + len(body)
+    head = struct.pack("<4sIBB6s8sI4sI", sig, length, rev, 0, b"ANIMA ", b"ANIMATST", 1, b"ANIM", 1)
+    raw = bytearray(head + body)
+    raw[9] = (-sum(raw)) & 0xFF
+    assert sum(raw) & 0xFF == 0
+    return bytes(raw)
+
+
+def spcr(space, address, pci=None, width=8):
+    """SPCR revision 2: a 16550 (type 0), 115200 baud; pci=(vendor, device, bus, dev, fn) or None."""
+    vendor, device, bus, dev, fn = pci or (0xFFFF, 0xFFFF, 0, 0, 0)
+    body = struct.pack("<B3x", 0)
+    body += struct.pack("<BBBBQ", space, width, 0, 1 if width == 8 else 3, address)
+    body += struct.pack("<BBI", 0, 0, 0)  # no interrupt: polled
+    body += struct.pack("<BBBBBB", 7, 0, 1, 0, 0, 0)  # 115200, no parity, 1 stop bit, no flow control
+    body += struct.pack("<HHBBBIBI", device, vendor, bus, dev, fn, 0, 0, 0)
+    return acpi_table(b"SPCR", 2, body)
+
+
+RUN = ["--seed", "7", "--ticks", "3600", "--every", "600"]
+
+
+@pytest.mark.parametrize("kind", ["pci-serial", "io-com2"])
+def test_uart_from_spcr(efi, sim, tmp_path, kind):
+    # The trace goes to the UART the SPCR names, not to COM1: a pci-serial card found through its BAR (the
+    # table gives bus/device/function and leaves the address to the BAR), or a port given by address.
+    table, out = tmp_path / "spcr.bin", tmp_path / "uart.out"
+    if kind == "pci-serial":
+        table.write_bytes(spcr(1, 0, pci=(0x1B36, 0x0002, 0, 5, 0)))
+        extra = ["-chardev", "file,id=u2,path=%s" % out, "-device", "pci-serial,chardev=u2,addr=05.0"]
+    else:
+        table.write_bytes(spcr(1, 0x2F8))
+        extra = ["-serial", "file:%s" % out]
+    b = boot("--efi", efi, "--cfg", " ".join(RUN + ["--speed", "max"]), "--",
+             "-acpitable", "file=%s" % table, *extra, timeout=60)
+    assert b.rc == 0, b.summary()
+    uart = out.read_bytes()
+    assert b"# anima: boot services exited\n" in uart, b.summary()
+    after = uart[uart.index(b"# anima: boot services exited\n"):]
+    assert rows(after) == sim_rows(sim, *RUN)
+    line = re.search(rb"# anima: uart=(\S+) io=0x([0-9a-f]+)[^\n]* present=1", uart)
+    assert line, uart[:2000]
+    if kind == "pci-serial":
+        assert line.group(1) == b"spcr-pci" and b"pci=0:5.0" in uart and int(line.group(2), 16) != 0x3F8
+    else:
+        assert line.group(1) == b"spcr" and int(line.group(2), 16) == 0x2F8
+    assert b"boot services exited" not in b.out  # COM1 carries none of it

@@ -84,7 +84,10 @@ int options_load(struct anima_options *o, char *err, size_t errlen);
 /* pc/random.c: a seed from RDSEED or RDRAND when the CPU has them; 0 when it has neither or they fail. */
 int hw_seed(uint64_t *seed);
 
-/* pc/timer.c: TSC calibrated before EBS, pacing after it. */
+/* pc/timer.c: TSC calibrated before EBS, pacing after it. The sources, in the order of --clock's words
+ * (enum anima_clock): timer_force() before timer_init() makes one the only one tried. */
+enum timer_source { TIMER_AUTO = 0, TIMER_TSC, TIMER_PMTIMER, TIMER_HPET, TIMER_PIT, TIMER_CPUID };
+void timer_force(enum timer_source s);
 void timer_init(EFI_SYSTEM_TABLE *st);
 uint64_t timer_hz(void);         /* ticks of timer_now() per second */
 uint64_t timer_now(void);
@@ -95,7 +98,8 @@ void timer_describe(char *buf, size_t cap);
 EFI_STATUS exit_boot_services(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, int *tried);
 
 /* power.c */
-void power_init(EFI_SYSTEM_TABLE *st);
+void power_init(EFI_SYSTEM_TABLE *st); /* before EBS: the ACPI S5 registers and type */
+void power_describe(char *buf, size_t cap);
 __attribute__((noreturn)) void power_off(void);
 
 /* panic.c */
@@ -106,6 +110,9 @@ __attribute__((noreturn)) void panic(const char *msg);
 void trap_init(void);
 void trap_set_tick(uint64_t tick);
 void trap_raise(int fault); /* enum anima_fault */
+/* NMIs are counted by the handler and returned from; this fills a `# anima: nmi ...` line (no newline)
+ * when there were new ones since the last call: 1, else 0. Call between ticks. */
+int trap_nmi_report(char *line, size_t cap);
 
 /* pc/ps2kbd.c: the PS/2 keyboard (i8042), polled. */
 void kbd_probe(void);           /* before EBS: the FADT's 8042 flag */

@@ -273,6 +273,9 @@ static int poll(void *ctx, uint64_t tick, uint32_t *id, int32_t *value)
 	(void)ctx;
 	L.tick = tick;
 	trap_set_tick(tick);
+	char nmi[128];
+	if (trap_nmi_report(nmi, sizeof nmi))
+		note(nmi + 9, 0, 0); /* logged, and the run goes on (note() adds the "# anima: ") */
 	/* --persist: at most once per PERSIST_EVERY s of wall time (the firmware's store does not reclaim
 	 * until the next boot); the clock is looked at about once a wall second at a paced speed. */
 	if (L.persist && L.hz && tick >= L.persist_check) {

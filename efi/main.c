@@ -118,6 +118,8 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	/* 4. The UART and the clock. */
 	serial_describe(line, sizeof line);
 	say(line);
+	power_describe(line, sizeof line);
+	say(line);
 	kbd_probe();
 	line[0] = 0;
 	str_add(line, sizeof line, "# anima: i8042=");

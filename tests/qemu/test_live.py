@@ -27,7 +27,7 @@ def host_rows(sim):
 def test_machine_shapes(efi, host_rows, shape):
     b = boot("--efi", efi, "--cfg", " ".join(RUN + ["--speed", "max"]), *shape, timeout=90)
     assert b.rc == 0, "no power off (status %d):\n%s" % (b.rc, b.summary())
-    assert re.search(r"^# anima: clock=(tsc|pmtimer) hz=[1-9]", b.text(), re.M), b.summary()
+    assert re.search(r"^# anima: clock=(tsc|pmtimer|hpet) hz=[1-9]", b.text(), re.M), b.summary()
     com1 = b.after_ebs()
     assert rows(com1) == host_rows
     assert com1.rstrip(b"\n").split(b"\n")[-1] == b"# anima: end tick=3600 reason=ticks"

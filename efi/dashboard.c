@@ -21,7 +21,7 @@
 #define RATE_PACED 4        /* redraws per wall second at most, paced */
 #define RATE_MAX 2          /* ... and at --speed max, where every redraw takes ticks from the run */
 #define NOCLOCK_EVERY 3600  /* without a clock: redraw every simulated hour */
-#define MAXCOLS 2048        /* strip chart columns (the widest screen is 1920) */
+#define MAXCOLS 2560        /* strip chart columns (a 3840-wide screen has ~2250) */
 #define HYPNO_MIN 2880      /* hypnogram: 48 h of one-minute samples */
 #define NEVENTS 24
 #define EVENT_LEN 120
@@ -924,6 +924,11 @@ void dashboard_init(EFI_SYSTEM_TABLE *st, const struct anima_sim *sim, const str
 	str_add_u64(line, sizeof line, g.stride);
 	str_add(line, sizeof line, " fb=");
 	str_add_hex(line, sizeof line, g.base);
+	str_add(line, sizeof line, " gop=");
+	str_add(line, sizeof line, g.source);
+	str_add(line, sizeof line, g.mode_changed ? " mode=set" : " mode=kept");
+	str_add(line, sizeof line, " font_scale=");
+	str_add_u64(line, sizeof line, fb_font_scale());
 	say(line);
 }
 

@@ -17,12 +17,15 @@ struct gop_info {
 	uint32_t bytes;          /* bytes per pixel: 4 for RGB/BGR, 2..4 for bitmask formats */
 	uint32_t shift[3], bits[3]; /* red, green, blue: position and width in the pixel */
 	const char *format;      /* "rgb", "bgr" or "bitmask", for the log line */
+	const char *source;      /* which GOP: "conout", "conout-path", "edid" or "any" */
+	int mode_changed;        /* 0: the firmware's current mode was kept */
 };
 
-/* gop.c: finds a GOP (the one on ConOut's handle first), sets the largest mode up to MAX_W x MAX_H that has
- * a framebuffer. Returns 0 and fills *g, or -1 with a one-line reason in why. Before EBS only. */
-#define GOP_MAX_W 1920
-#define GOP_MAX_H 1080
+/* gop.c: finds a GOP (the one on ConOut's handle first) and keeps its current mode when it has a
+ * framebuffer, else sets the largest one up to MAX_W x MAX_H that has. Returns 0 and fills *g, or -1 with
+ * a one-line reason in why. Before EBS only. */
+#define GOP_MAX_W 3840
+#define GOP_MAX_H 2160
 int gop_init(EFI_SYSTEM_TABLE *st, struct gop_info *g, char *why, size_t whylen);
 
 /* pc/fb.c: drawing into a RAM back buffer (0x00RRGGBB), flushed by copying only what changed. */
@@ -35,8 +38,9 @@ void fb_pixel(int x, int y, uint32_t rgb);
 #define FB_CLEAR 0xFF000000u
 int fb_text(int x, int y, const char *s, uint32_t fg, uint32_t bg);
 int fb_text_n(int x, int y, const char *s, size_t n, uint32_t fg, uint32_t bg);
-uint32_t fb_font_w(void);
+uint32_t fb_font_w(void); /* the console font's cell, scaled */
 uint32_t fb_font_h(void);
+uint32_t fb_font_scale(void); /* 1, 2 or 3: by screen height, so text keeps its size on 4K panels */
 /* Copies the rows that differ from what the screen shows; returns the number of pixels written. */
 uint64_t fb_flush(void);
 

@@ -17,6 +17,7 @@ static uint32_t *back, *shown;   /* width * height each */
  * compared, so a redraw of one panel costs nothing elsewhere on its rows. */
 static uint16_t *dirty0, *dirty1;
 static int ready;
+static uint32_t scale = 1; /* each font pixel drawn as scale x scale */
 
 static uint64_t pages(uint64_t bytes)
 {
@@ -67,6 +68,9 @@ int fb_init(EFI_SYSTEM_TABLE *st, const struct gop_info *g, char *why, size_t wh
 		return -1;
 	}
 	G = *g;
+	/* The console font is 8x16 pixels: fine up to ~1440 lines, tiny on a 4K panel. */
+	scale = g->height / 1000;
+	scale = scale < 1 ? 1 : scale > 3 ? 3 : scale;
 	back = (uint32_t *)(uintptr_t)a;
 	shown = back + px;
 	dirty0 = (uint16_t *)(shown + px);
@@ -94,12 +98,17 @@ uint32_t fb_height(void)
 
 uint32_t fb_font_w(void)
 {
-	return anima_font_width;
+	return anima_font_width * scale;
 }
 
 uint32_t fb_font_h(void)
 {
-	return anima_font_height;
+	return anima_font_height * scale;
+}
+
+uint32_t fb_font_scale(void)
+{
+	return scale;
 }
 
 /* Clips a rectangle to the screen; 0 when nothing is left. */
@@ -140,13 +149,13 @@ void fb_pixel(int x, int y, uint32_t rgb)
 
 int fb_text_n(int x, int y, const char *s, size_t n, uint32_t fg, uint32_t bg)
 {
-	uint32_t fw = anima_font_width, fh = anima_font_height, rb = anima_font_row_bytes;
+	uint32_t fw = anima_font_width * scale, fh = anima_font_height * scale, rb = anima_font_row_bytes;
 
 	for (size_t k = 0; k < n && s[k]; k++, x += (int)fw) {
 		unsigned c = (unsigned char)s[k];
 		if (c < 32 || c > 126)
 			c = '?';
-		const uint8_t *gl = anima_font_glyphs + (c - 32) * fh * rb;
+		const uint8_t *gl = anima_font_glyphs + (c - 32) * anima_font_height * rb;
 		if (!ready || x >= (int)G.width || x + (int)fw <= 0)
 			continue;
 		for (uint32_t r = 0; r < fh; r++) {
@@ -154,11 +163,13 @@ int fb_text_n(int x, int y, const char *s, size_t n, uint32_t fg, uint32_t bg)
 			if (py < 0 || py >= (int)G.height)
 				continue;
 			uint32_t *p = back + (uint64_t)py * G.width;
+			const uint8_t *bits = gl + (r / scale) * rb;
 			for (uint32_t col = 0; col < fw; col++) {
 				int px = x + (int)col;
 				if (px < 0 || px >= (int)G.width)
 					continue;
-				if (gl[r * rb + col / 8] & (0x80u >> (col % 8)))
+				uint32_t fc = col / scale;
+				if (bits[fc / 8] & (0x80u >> (fc % 8)))
 					p[px] = fg;
 				else if (bg != FB_CLEAR)
 					p[px] = bg;

@@ -17,7 +17,7 @@ import time
 import pytest
 
 from anima_qemu import Session, boot, rows
-from test_dashboard import Screen, qmp
+from test_dashboard import C_HEAD, C_TEXT, Screen, build_font, qmp
 
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 
@@ -186,3 +186,73 @@ def test_uart_from_spcr(efi, sim, tmp_path, kind):
     else:
         assert line.group(1) == b"spcr" and int(line.group(2), 16) == 0x2F8
     assert b"boot services exited" not in b.out  # COM1 carries none of it
+
+
+# ---- input: escape sequences on COM1; faults: an NMI ----
+
+def test_escape_sequences_do_not_quit_and_an_nmi_is_survived(efi, tmp_path):
+    # Arrow keys (ESC [ A, ESC O A), an F-key (ESC [ 1 5 ~) and Alt+x (ESC x) are taken out whole, even in
+    # the middle of a command; an NMI from the QEMU monitor is logged and the run goes on; a lone Esc
+    # followed by a pause still quits.
+    sock = str(tmp_path / "qmp.sock")
+    s = Session("--efi", efi, "--cfg", "--seed 3 --every 10 --speed 200", "--qmp", sock, timeout=90)
+    try:
+        s.expect(rb"# anima: boot services exited\n")
+        s.expect(rb"\n20,")
+        s.send(b"\x1b[A\x1b[B\x1bOA\x1b[15~\x1bx")
+        s.send(b"me\x1b[Dal 300\r")
+        s.expect(rb"# [^\n]*meal[^\n]*300")
+        qmp(sock, {"execute": "inject-nmi"})
+        m, _ = s.expect(rb"# anima: nmi count=1 reason=(\w+) rip=0x[0-9a-f]+ tick=(\d+) stack=ist\n")
+        nmi_tick = int(m.group(2))
+        s.expect(rb"\n%d," % ((nmi_tick // 10 + 2) * 10))  # rows go on after it
+        assert b"reason=command" not in s.out and b"panic" not in s.out
+        s.send(b"\x1b")
+        m, t_end = s.expect(rb"# anima: end tick=(\d+) reason=command\n", timeout=30)
+        assert s.wait() == 0
+    finally:
+        s.close()
+
+
+# ---- the screen: the firmware's mode kept, the font scaled on large screens ----
+
+def scaled(font, k):
+    fw, fh, glyph = font
+    return fw * k, fh * k, lambda c: [[row[x // k] for x in range(fw * k)] for row in glyph(c) for _ in range(k)]
+
+
+@pytest.mark.parametrize("xres,yres,scale", [(1024, 768, 1), (2560, 2048, 2)])
+def test_gop_mode_kept_and_font_scaled(efi, tmp_path, xres, yres, scale):
+    # A VGA whose preferred mode (its EDID) is xres x yres: OVMF starts in it, and the dashboard keeps it; on
+    # a screen of over 2000 lines the header is drawn in the console font at twice its size. (This OVMF
+    # does not offer 3840x2160; 2560x2048 takes the same path.)
+    sock, ppm = str(tmp_path / "qmp.sock"), str(tmp_path / "screen.ppm")
+    s = Session("--efi", efi, "--cfg", "--seed 7 --speed max --every 86400", "--qmp", sock, "--memory", "1G",
+                "--", "-vga", "none", "-device", "VGA,xres=%d,yres=%d,vgamem_mb=64" % (xres, yres), timeout=90)
+    try:
+        m, _ = s.expect(rb"# anima: screen (\d+)x(\d+) [^\n]* mode=(\w+) font_scale=(\d)\r?\n", timeout=60)
+        assert (int(m.group(1)), int(m.group(2)), m.group(3), int(m.group(4))) == (xres, yres, b"kept", scale)
+        s.expect(rb"\n86400,", timeout=60)
+        time.sleep(1.5)
+        qmp(sock, {"execute": "screendump", "arguments": {"filename": ppm}})
+    finally:
+        s.close()
+    scr = Screen(ppm)
+    assert (scr.w, scr.h) == (xres, yres)
+    font = scaled(build_font(), scale)
+    fw, fh, _ = font
+    assert scr.at(0, 0) == C_HEAD
+    assert scr.text_at(fw, 4, "ANIMA  day ", C_TEXT, C_HEAD, font) == 0
+
+
+# ---- a legacy-free machine: no i8042; power off registers ----
+
+def test_legacy_free_machine_and_acpi_power_registers(efi, sim):
+    # q35 without its i8042: the FADT's 8042 flag is clear and the keyboard ports are left alone. The power
+    # line gives the ACPI S5 registers found (ICH9's PM1a control at 0x604, \_S5 type 0 in QEMU's DSDT),
+    # used only if ResetSystem returns.
+    b = boot("--efi", efi, "--cfg", " ".join(RUN + ["--speed", "max"]), "--machine", "q35,i8042=off", timeout=60)
+    assert b.rc == 0, b.summary()
+    assert "# anima: i8042=fadt says none" in b.lines(), b.summary()
+    assert "# anima: power=resetsystem s5=pm1a:0x604 slp_typ=0,0 hypervisor=1" in b.lines(), b.summary()
+    assert rows(b.after_ebs()) == sim_rows(sim, *RUN)

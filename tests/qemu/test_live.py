@@ -131,25 +131,28 @@ def test_bad_fault_name_is_refused(efi):
 
 
 def test_persist_across_reboots(efi, sim, tmp_path):
-    # Boot A is cut off (like a power cut) after tick 4200: the hourly save at 3600 is what survives.
-    # Boot B resumes there and runs to 7200, where its end save is what boot C starts from.
+    # Boot A is cut off (like a power cut) after tick 4200: what survives is its boot-time record of tick 0,
+    # which is not marked as the end of a run, so boot B says it is stale, resumes it and runs to 3600, where
+    # its end save is what boot C starts from. (Saves between are at most one per 10 minutes of wall time.)
     vars_fd = str(tmp_path / "vars.fd")
     every = ["--every", "600"]
-    # --speed 600 leaves 5 s between row 4200 and the end at 7200 for the cut to land in, even on a busy host.
     s = Session("--efi", efi, "--cfg", "--seed 7 --persist --ticks 7200 --speed 600 " + " ".join(every),
                 "--vars=" + vars_fd, timeout=60)
     try:
         s.expect(rb"\n4200,")
     finally:
         s.close()
-    whole = rows(subprocess.run([sim, "--seed", "7", "--ticks", "7800", "--trace", "-"] + every,
+    whole = rows(subprocess.run([sim, "--seed", "7", "--ticks", "4200", "--trace", "-"] + every,
                                 stdout=subprocess.PIPE, check=True, timeout=60).stdout)
     b = boot("--efi", efi, "--cfg", "--persist --ticks 3600 --speed max " + " ".join(every), "--vars=" + vars_fd,
              timeout=60)
     assert b.rc == 0, b.summary()
     assert "# anima: seed=7" in b.lines()
-    assert rows(b.after_ebs())[1:] == [r for r in whole[1:] if 3600 < int(r.split(b",")[0]) <= 7200]
+    assert re.search(r"^# anima: persist: stale: tick=0 ", b.text(), re.M), b.summary()
+    assert "# anima: resumed tick=0" in b.lines()
+    assert rows(b.after_ebs())[1:] == [r for r in whole[1:] if 0 < int(r.split(b",")[0]) <= 3600]
     b = boot("--efi", efi, "--cfg", "--persist --ticks 600 --speed max " + " ".join(every), "--vars=" + vars_fd,
              timeout=60)
+    assert "# anima: resumed tick=3600" in b.lines() and "stale" not in b.text(), b.summary()
     assert rows(b.after_ebs())[1:] == [whole[-1]]
-    assert b"# anima: end tick=7800 reason=ticks" in b.after_ebs()
+    assert b"# anima: end tick=4200 reason=ticks" in b.after_ebs()

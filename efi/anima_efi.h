@@ -87,6 +87,7 @@ int hw_seed(uint64_t *seed);
 /* pc/timer.c: TSC calibrated before EBS, pacing after it. The sources, in the order of --clock's words
  * (enum anima_clock): timer_force() before timer_init() makes one the only one tried. */
 enum timer_source { TIMER_AUTO = 0, TIMER_TSC, TIMER_PMTIMER, TIMER_HPET, TIMER_PIT, TIMER_CPUID };
+_Static_assert(TIMER_CPUID == (int)ANIMA_CLOCK_CPUID && TIMER_HPET == (int)ANIMA_CLOCK_HPET, "--clock's order");
 void timer_force(enum timer_source s);
 void timer_init(EFI_SYSTEM_TABLE *st);
 uint64_t timer_hz(void);         /* ticks of timer_now() per second */

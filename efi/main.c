@@ -7,8 +7,8 @@
  *   3. the organism: from a checkpoint file (--resume), from the UEFI variable of the last boot
  *      (--persist), or fresh from the seed (given, RDSEED/RDRAND, or a fixed one), all read while the
  *      file system and boot services still exist;
- *   4. the clock: the TSC calibrated against the ACPI PM timer or the PIT while the firmware still
- *      describes the machine (ACPI tables), for --speed N;
+ *   4. the UART (ACPI SPCR, else COM1), the power-off path and the clock (CPUID, HPET, PM timer, PIT:
+ *      pc/timer.c), found while the firmware still describes the machine (ACPI tables), for --speed N;
  *   5. ExitBootServices (the screen and the USB controllers prepared first): from here on the machine is
  *      ours and COM1 is the only output;
  *   6. our IDT (a CPU exception is reported, not a silent reset), the USB controllers taken from the
@@ -125,6 +125,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	str_add(line, sizeof line, "# anima: i8042=");
 	str_add(line, sizeof line, kbd_describe());
 	say(line);
+	timer_force((enum timer_source)opts.clock); /* --clock: the same order of words (enum anima_clock) */
 	timer_init(st);
 	timer_describe(line, sizeof line);
 	say(line);

@@ -8,14 +8,15 @@
  *            frequency), no measurement at all;
  *   hpet     the HPET's main counter (ACPI HPET table; its period in femtoseconds is in its registers);
  *   pmtimer  the ACPI PM timer, 3.579545 MHz, 24 or 32 bits (FADT), an I/O port;
- *   pit      PIT channel 2, 1.193182 MHz, one-shot: only to measure the TSC against.
+ *   pit      PIT channel 2, 1.193182 MHz, free-running and latched: only to measure the TSC against.
  * The TSC's rate is measured against the best reference present (HPET, PM timer, PIT, the firmware's
  * Stall), five times 10 ms, and the median kept: a System Management Interrupt between reading the
  * reference and reading the TSC shows as a read pair that took far longer than the others and is taken
  * again; one that lands inside a sample moves that sample away from the others, and the median ignores it.
  * The run's clock is then the TSC when it is invariant, else the HPET, else the PM timer, else the TSC
  * anyway. Hardware-reduced ACPI platforms have no PM timer and may clock-gate the PIT: every loop that
- * waits for hardware is bounded.
+ * waits for hardware is bounded (a counter that does not move in 100,000 reads is absent; a sample gives
+ * up after 2 million reads).
  *
  * timer_force() (before timer_init) makes one source the only one tried, so tests can run every path. */
 #include "anima_efi.h"
@@ -25,12 +26,13 @@
 #define PIT_HZ 1193182u
 #define SAMPLE_US 10000u  /* one calibration sample */
 #define SAMPLES 5
+#define SPIN_MAX 2000000u /* reads of a reference per sample at most: a counter that stops cannot hold us */
 #define PIT_SPIN_MAX 2000000u /* port reads (~1 us each) before a PIT that never fires is given up */
 #define HPET_PERIOD_MAX 100000000u /* fs: the spec's slowest HPET is 10 MHz */
 
-enum clock { CLOCK_NONE, CLOCK_TSC, CLOCK_PM, CLOCK_HPET };
+enum clock { CLOCK_NONE, CLOCK_TSC, CLOCK_PM, CLOCK_HPET, CLOCK_PIT /* a reference only */ };
 
-static enum timer_source forced = TIMER_AUTO;
+static enum timer_source requested = TIMER_AUTO;
 static enum clock clock;
 static uint16_t pm_port;
 static uint32_t pm_mask; /* 24 or 32 bits (FADT flag TMR_VAL_EXT) */
@@ -48,7 +50,7 @@ static const char *const names[] = {"auto", "tsc", "pmtimer", "hpet", "pit", "cp
 
 void timer_force(enum timer_source s)
 {
-	forced = s;
+	requested = s;
 }
 
 /* ---- the references ---- */
@@ -110,6 +112,35 @@ static void find_hpet(void)
 	hpet_base = 0; /* does not count */
 }
 
+/* PIT channel 2 as a free-running counter: mode 2 (rate generator) from 65536, read by latching it; the
+ * count goes down, so its negation counts up (mod 65536, 55 ms a turn: read far more often than that). The
+ * gate (port 0x61 bit 0) lets it count; the speaker (bit 1) stays off. */
+static uint8_t pit_saved;
+
+static uint32_t pit_read(void)
+{
+	outb(0x43, 0x80); /* latch channel 2 */
+	uint32_t lo = inb(0x42), hi = inb(0x42);
+	return (uint32_t)(-(int32_t)(lo | hi << 8)) & 0xFFFF;
+}
+
+static int pit_start(void)
+{
+	pit_saved = inb(0x61);
+	if (pit_saved == 0xFF)
+		return 0;
+	outb(0x61, (uint8_t)((pit_saved & ~0x02) | 0x01));
+	outb(0x43, 0xB4); /* channel 2, lo/hi byte, mode 2, binary */
+	outb(0x42, 0);
+	outb(0x42, 0);
+	uint32_t a = pit_read();
+	for (int i = 0; i < 100000; i++)
+		if (pit_read() != a)
+			return 1;
+	outb(0x61, pit_saved);
+	return 0; /* clock-gated or absent: it does not count */
+}
+
 /* A reference read with the TSC around it; a pair that took much longer than the quickest (an SMI, a
  * host preemption under a hypervisor) is read again. */
 static uint64_t pair_limit;
@@ -117,7 +148,8 @@ static uint64_t pair_limit;
 static uint64_t ref_read(int ref, uint64_t *tsc)
 {
 	for (int tries = 0;; tries++) {
-		uint64_t t0 = rdtsc(), v = ref == CLOCK_PM ? pm_read() : hpet_read(), t1 = rdtsc();
+		uint64_t t0 = rdtsc(), v = ref == CLOCK_PM ? pm_read() : ref == CLOCK_PIT ? pit_read() : hpet_read(),
+			 t1 = rdtsc();
 		if (t1 - t0 <= pair_limit || tries == 8) {
 			*tsc = t0 / 2 + t1 / 2;
 			return v;
@@ -142,44 +174,27 @@ static void measure_pair_limit(int ref)
 /* One sample of the TSC's rate against a counter (PM timer or HPET); 0 when it does not advance. */
 static uint64_t sample_counter(int ref)
 {
-	uint64_t hz = ref == CLOCK_PM ? PM_HZ : hpet_hz, mask = ref == CLOCK_PM ? pm_mask : hpet_wide ? ~0ull : 0xFFFFFFFFull;
+	uint64_t hz = ref == CLOCK_PM ? PM_HZ : ref == CLOCK_PIT ? PIT_HZ : hpet_hz;
+	uint64_t mask = ref == CLOCK_PM ? pm_mask : ref == CLOCK_PIT ? 0xFFFF : hpet_wide ? ~0ull : 0xFFFFFFFFull;
+	uint64_t last = 0;
 	uint64_t want = hz * SAMPLE_US / 1000000u, t0, t1, start, now, d = 0;
 
 	start = ref_read(ref, &t0);
-	/* Bounded: a counter that stops mid-way would otherwise hold us for good. */
-	for (uint64_t spins = 0; spins < 50000000u; spins++) {
+	/* Bounded: a counter that stops mid-way would otherwise hold us for good. The PIT wraps every 55 ms:
+	 * its elapsed count is summed read to read. */
+	last = start;
+	for (uint64_t spins = 0; spins < SPIN_MAX; spins++) {
 		now = ref_read(ref, &t1);
-		d = (now - start) & mask;
+		if (ref == CLOCK_PIT) {
+			d += (now - last) & mask;
+			last = now;
+		} else {
+			d = (now - start) & mask;
+		}
 		if (d >= want)
 			return (t1 - t0) * hz / d;
 	}
 	return 0;
-}
-
-/* PIT channel 2 in mode 0 counts down once; its OUT pin shows in port 0x61 bit 5. The gate (bit 0) lets
- * it count; the speaker (bit 1) stays off. Bounded in port reads: a clock-gated PIT never fires. */
-static uint64_t sample_pit(void)
-{
-	uint16_t count = (uint16_t)((uint64_t)PIT_HZ * SAMPLE_US / 1000000u);
-	uint8_t saved = inb(0x61);
-	uint64_t t0, t1;
-	uint32_t spins = 0;
-
-	if (saved == 0xFF)
-		return 0;
-	outb(0x61, (uint8_t)((saved & ~0x02) | 0x01));
-	outb(0x43, 0xB0); /* channel 2, lo/hi byte, mode 0, binary */
-	outb(0x42, (uint8_t)count);
-	outb(0x42, (uint8_t)(count >> 8));
-	t0 = rdtsc();
-	while (!(inb(0x61) & 0x20))
-		if (++spins > PIT_SPIN_MAX)
-			break;
-	t1 = rdtsc();
-	outb(0x61, saved);
-	if (spins > PIT_SPIN_MAX || spins < 50)
-		return 0; /* never fired, or fired at once: not a PIT we can trust */
-	return (t1 - t0) * PIT_HZ / count;
 }
 
 static EFI_SYSTEM_TABLE *systab;
@@ -194,16 +209,22 @@ static uint64_t sample_stall(void)
 /* SAMPLES measurements, the median kept; spread_ppm says how far the middle three lie apart. */
 static int calibrate(int ref)
 {
-	uint64_t v[SAMPLES];
+	uint64_t v[SAMPLES] = {0};
 
-	if (ref == CLOCK_PM || ref == CLOCK_HPET)
+	if (ref == CLOCK_PIT && !pit_start())
+		return 0;
+	if (ref != CLOCK_NONE)
 		measure_pair_limit(ref);
 	for (int i = 0; i < SAMPLES; i++) {
-		v[i] = ref == CLOCK_PM ? sample_counter(CLOCK_PM) : ref == CLOCK_HPET ? sample_counter(CLOCK_HPET) :
-		       ref == -1 ? sample_pit() : sample_stall();
+		v[i] = ref == CLOCK_NONE ? sample_stall() : sample_counter(ref);
+		if (v[i] < 1000000)
+			break;
+	}
+	if (ref == CLOCK_PIT)
+		outb(0x61, pit_saved);
+	for (int i = 0; i < SAMPLES; i++)
 		if (v[i] < 1000000)
 			return 0;
-	}
 	for (int i = 1; i < SAMPLES; i++) /* insertion sort of five */
 		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
 			uint64_t t = v[j];
@@ -249,16 +270,12 @@ static int tsc_from_cpuid16(void)
 	return 1;
 }
 
-void timer_init(EFI_SYSTEM_TABLE *st)
+/* Finds the sources `forced` allows, the TSC's rate, and the run's clock; 0, or -1 when a forced source is
+ * missing. */
+static int init(enum timer_source forced)
 {
-	uint32_t r[4];
+	int missing = 0;
 
-	systab = st;
-	cpuid(0x80000000u, 0, r);
-	if (r[0] >= 0x80000007u) {
-		cpuid(0x80000007u, 0, r);
-		tsc_invariant = (r[3] >> 8) & 1;
-	}
 	if (forced == TIMER_AUTO || forced == TIMER_TSC || forced == TIMER_HPET)
 		find_hpet();
 	if (forced == TIMER_AUTO || forced == TIMER_TSC || forced == TIMER_PMTIMER)
@@ -268,12 +285,12 @@ void timer_init(EFI_SYSTEM_TABLE *st)
 	tsc_hz = 0;
 	if (forced == TIMER_CPUID) {
 		if (!tsc_from_cpuid15() && !tsc_from_cpuid16())
-			note = " forced_source_missing=1";
+			missing = 1;
 	} else if (forced == TIMER_PIT) {
-		if (calibrate(-1))
+		if (calibrate(CLOCK_PIT))
 			cal_by = "pit";
 		else
-			note = " forced_source_missing=1";
+			missing = 1;
 	} else if (forced == TIMER_AUTO && tsc_from_cpuid15()) {
 		/* the CPU says exactly: nothing to measure */
 	} else if (hpet_base && calibrate(CLOCK_HPET)) {
@@ -282,13 +299,13 @@ void timer_init(EFI_SYSTEM_TABLE *st)
 		cal_by = "pmtimer";
 	} else if (forced == TIMER_AUTO && tsc_from_cpuid16()) {
 		/* nothing to measure against, but the CPU gives a figure */
-	} else if (forced == TIMER_AUTO && calibrate(-1)) {
+	} else if (forced == TIMER_AUTO && calibrate(CLOCK_PIT)) {
 		cal_by = "pit";
-	} else if (calibrate(0)) {
+	} else if (calibrate(CLOCK_NONE)) {
 		cal_by = "stall";
 	}
 	if ((forced == TIMER_HPET && !hpet_base) || (forced == TIMER_PMTIMER && !pm_port))
-		note = " forced_source_missing=1";
+		missing = 1;
 
 	if (forced == TIMER_HPET && hpet_base)
 		clock = CLOCK_HPET;
@@ -306,6 +323,25 @@ void timer_init(EFI_SYSTEM_TABLE *st)
 		clock = CLOCK_TSC;
 	else
 		clock = CLOCK_NONE;
+	return missing ? -1 : 0;
+}
+
+void timer_init(EFI_SYSTEM_TABLE *st)
+{
+	uint32_t r[4];
+
+	systab = st;
+	cpuid(0x80000000u, 0, r);
+	if (r[0] >= 0x80000007u) {
+		cpuid(0x80000007u, 0, r);
+		tsc_invariant = (r[3] >> 8) & 1;
+	}
+	if (init(requested) != 0) {
+		/* A forced source this machine lacks: said on the clock line, and the best of the rest used. */
+		note = " forced_source_missing=1";
+		cal_by = "nothing";
+		init(TIMER_AUTO);
+	}
 	if (clock == CLOCK_PM)
 		pm_last = pm_read();
 	if (clock == CLOCK_HPET)
@@ -357,7 +393,7 @@ void timer_describe(char *buf, size_t cap)
 	}
 	str_add(buf, cap, tsc_invariant ? " invariant_tsc=1" : " invariant_tsc=0");
 	str_add(buf, cap, " source=");
-	str_add(buf, cap, names[forced]);
+	str_add(buf, cap, names[requested]);
 	str_add(buf, cap, note);
 	if (pm_port) {
 		str_add(buf, cap, " pm_port=");

@@ -116,7 +116,9 @@ def shot(efi, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dashboard")
     sock, ppm = str(tmp / "qmp.sock"), str(tmp / "screen.ppm")
     cfg = "--seed 7 --speed max --every 3600 --stimulus 60:meal=500"
-    s = Session("--efi", efi, "--cfg", cfg, "--qmp", sock, "--", "-vga", "std", timeout=60)
+    # A VGA whose preferred mode (EDID) is 1920x1080: OVMF starts in it and the dashboard keeps it.
+    s = Session("--efi", efi, "--cfg", cfg, "--qmp", sock, "--", "-vga", "none", "-device", "VGA,xres=1920,yres=1080",
+                timeout=60)
     try:
         m, _ = s.expect(rb"# anima: screen ([^\n]*)\n", timeout=40)
         s.expect(rb"boot services exited\n", timeout=20)
@@ -136,8 +138,8 @@ def test_screen_is_found(shot):
     m = re.match(r"(\d+)x(\d+) (rgb|bgr|bitmask) stride=(\d+) fb=0x[0-9a-f]+ gop=conout mode=kept font_scale=1$",
                  line)
     assert m, line
-    # The firmware's current mode is kept (OVMF starts QEMU's std VGA in 1280x800), as the Linux EFI stub does.
-    assert (int(m.group(1)), int(m.group(2))) == (scr.w, scr.h) == (1280, 800)
+    # The firmware's current mode is kept, as the Linux EFI stub does: the VGA's preferred 1920x1080.
+    assert (int(m.group(1)), int(m.group(2))) == (scr.w, scr.h) == (1920, 1080)
 
 
 def test_header_text_in_console_font(shot):

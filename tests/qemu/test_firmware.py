@@ -309,3 +309,4 @@ def test_legacy_free_machine_and_acpi_power_registers(efi, sim):
     assert "# anima: i8042=fadt says none" in b.lines(), b.summary()
     assert "# anima: power=resetsystem s5=pm1a:0x604 slp_typ=0,0 hypervisor=1" in b.lines(), b.summary()
     assert rows(b.after_ebs()) == sim_rows(sim, *RUN)
+

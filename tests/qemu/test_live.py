@@ -150,7 +150,8 @@ def test_persist_across_reboots(efi, sim, tmp_path):
     assert "# anima: seed=7" in b.lines()
     assert re.search(r"^# anima: persist: stale: tick=0 ", b.text(), re.M), b.summary()
     assert "# anima: resumed tick=0" in b.lines()
-    assert rows(b.after_ebs())[1:] == [r for r in whole[1:] if 0 < int(r.split(b",")[0]) <= 3600]
+    # A state at tick 0 runs as a fresh one does (the engine cannot tell them apart): row 0 comes again.
+    assert rows(b.after_ebs())[1:] == [r for r in whole[1:] if int(r.split(b",")[0]) <= 3600]
     b = boot("--efi", efi, "--cfg", "--persist --ticks 600 --speed max " + " ".join(every), "--vars=" + vars_fd,
              timeout=60)
     assert "# anima: resumed tick=3600" in b.lines() and "stale" not in b.text(), b.summary()

@@ -51,7 +51,6 @@ uint64_t acpi_rd64(const uint8_t *p);
 int serial_init(void);
 void serial_describe(char *buf, size_t cap);
 int serial_is_com1(void); /* the legacy port at 0x3F8, the one a firmware's serial console uses */
-int serial_present(void);
 void serial_write(const char *s, size_t n);
 void serial_puts(const char *s);
 int serial_getc(void); /* a received byte, or -1 */

@@ -189,11 +189,6 @@ int serial_init(void)
 	return present;
 }
 
-int serial_present(void)
-{
-	return present;
-}
-
 int serial_is_com1(void)
 {
 	return !U.mmio && U.base == COM1;

@@ -102,7 +102,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		return EFI_SUCCESS;
 	}
 	if (!opts.speed_given)
-		opts.speed = 600; /* a day in 2.4 minutes: watchable, and the default of the contract */
+		opts.speed = 600; /* a day in 2.4 minutes: watchable; the documented UEFI default (docs/options.md) */
 
 	/* 3. The organism. */
 	if (load_organism(st, err, sizeof err) != 0)

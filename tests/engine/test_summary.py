@@ -1,4 +1,4 @@
-"""--summary and --summarize (core/summary.c): the contract's keys, the same numbers from a run and from its
+"""--summary and --summarize (core/summary.c): the keys docs/options.md documents, the same numbers from a run and from its
 trace, and the streaming computation against a plain one over the whole trace (written here independently)."""
 import json
 

@@ -8,19 +8,9 @@ import subprocess
 
 import pytest
 
-from conftest import sim_path
-
 import ckp
 
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
-
-
-@pytest.fixture(scope="module")
-def sim():
-    s = sim_path()
-    if not s:
-        pytest.skip("ANIMA_SIM is not set to an existing anima-sim binary")
-    return s
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, TOOLS, sim_path
+from conftest import ROOT, TOOLS
 
 PY = os.environ.get("ANIMA_PYTHON", "/usr/bin/python3")
 CATALOGUE = os.environ.get("ANIMA_CATALOGUE", os.path.join(ROOT, "subsystems.yaml"))
@@ -21,10 +21,7 @@ CATALOGUE = os.environ.get("ANIMA_CATALOGUE", os.path.join(ROOT, "subsystems.yam
     (["--trace", "/nonexistent/a\nb"], "anima-sim: --trace /nonexistent/a\\nb: "),
     (["--save", "/nonexistent/a\tb"], "anima-sim: --save /nonexistent/a\\tb: "),
 ])
-def test_control_characters_in_arguments_stay_on_one_line(args, starts, tmp_path):
-    sim = sim_path()
-    if not sim:
-        pytest.skip("ANIMA_SIM is not set")
+def test_control_characters_in_arguments_stay_on_one_line(sim, args, starts, tmp_path):
     r = subprocess.run([sim, "--ticks", "1"] + args, capture_output=True, text=True, cwd=str(tmp_path))
     assert r.returncode in (1, 2)
     assert r.stderr.count("\n") == 1 and r.stderr.startswith(starts), r.stderr

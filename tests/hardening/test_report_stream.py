@@ -4,13 +4,12 @@ made it "not a trace")."""
 
 import os
 import re
-import resource
 import subprocess
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from conftest import TOOLS, sim_path
+from conftest import TOOLS
 
 import anima_trace as at
 
@@ -42,11 +41,8 @@ def report(trace, outdir, limit_bytes=0):
 
 
 @pytest.fixture(scope="module")
-def every1(tmp_path_factory):
+def every1(sim, tmp_path_factory):
     """Traces of anima-sim at --every 1: half a day and two days (30 MB and 120 MB)."""
-    sim = sim_path()
-    if not sim:
-        pytest.skip("ANIMA_SIM is not set to an existing anima-sim binary")
     d = tmp_path_factory.mktemp("every1")
     out = {}
     for name, ticks in (("half", DAY // 2), ("two", 2 * DAY)):

@@ -7,16 +7,6 @@ import subprocess
 
 import pytest
 
-from conftest import sim_path
-
-
-@pytest.fixture(scope="module")
-def sim():
-    s = sim_path()
-    if not s:
-        pytest.skip("ANIMA_SIM is not set to an existing anima-sim binary")
-    return s
-
 
 def run(sim, *args):
     return subprocess.run([sim, "--ticks", "120"] + [str(a) for a in args], capture_output=True, text=True,

@@ -130,6 +130,30 @@ int anima_split_args(char *line, char **argv, int max);
 /* Shell-style glob (`*`, `?`, `[...]`) over a whole name. */
 int anima_glob(const char *pattern, const char *name);
 
+/* The trace's columns (core/columns.c, the one reader of the generated header): index 0 is "tick", 1..ANIMA_NVARS
+ * the variables in catalogue order; name[0..len) points into the header; slot is the state slot (-1 for tick).
+ * Walk them with `struct anima_column c = {0}; while (anima_column_next(&c)) ...`. */
+struct anima_column {
+	const char *name;
+	size_t len;
+	uint32_t index;
+	int32_t slot;
+};
+int anima_column_next(struct anima_column *c);
+/* Column index into c: 1, or 0 when there is no such column. */
+int anima_column_at(uint32_t index, struct anima_column *c);
+/* The state slot of the variable column called name[0..len), or -1 (unknown names and "tick"). */
+int32_t anima_column_slot(const char *name, size_t len);
+
+/* --columns' PATTERN[,PATTERN...]: the longest pattern, and one pattern at a time. anima_column_pattern copies
+ * the next pattern of *list into pattern and advances *list: 0, -1 past the last, -2 for an empty pattern, -3
+ * for one of ANIMA_COLUMN_PATTERN_MAX bytes or more. */
+#define ANIMA_COLUMN_PATTERN_MAX 128
+int anima_column_pattern(const char **list, char *pattern);
+int anima_column_matches(const char *pattern, const struct anima_column *c);
+/* Whether any pattern of the list matches c (patterns that anima_column_pattern refuses match nothing). */
+int anima_column_selected(const char *patterns, const struct anima_column *c);
+
 /* The platform: where the trace goes, how the run is paced, how live commands arrive. */
 struct anima_platform {
 	void *ctx;

@@ -97,20 +97,12 @@ static int refuse(char *err, size_t errlen, const char *why)
 	return -1;
 }
 
-/* Appends the name of trace column k (0-based, after `tick`) from the generated header. */
+/* Appends the name of variable k (0-based, the trace column after `tick`). */
 static void add_column_name(struct anima_str *s, uint32_t k)
 {
-	const char *h = anima_trace_header;
-	for (uint32_t col = 0; col <= k && *h; col++) {
-		while (*h && *h != ',')
-			h++;
-		if (*h == ',')
-			h++;
-	}
-	size_t n = 0;
-	while (h[n] && h[n] != ',')
-		n++;
-	anima_str_addn(s, h, n);
+	struct anima_column c;
+	if (anima_column_at(k + 1, &c))
+		anima_str_addn(s, c.name, c.len);
 }
 
 static int refuse_value(char *err, size_t errlen, const char *what, uint32_t col, const char *name, int64_t v,

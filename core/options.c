@@ -359,37 +359,18 @@ int anima_glob(const char *p, const char *s)
 static int parse_columns(struct anima_options *o, const struct option *opt, const char *val, char *err,
 			 size_t errlen)
 {
-	char pat[128];
-	const char *p = val;
-	for (;;) {
-		size_t n = 0;
-		while (p[n] && p[n] != ',')
-			n++;
-		if (n == 0 || n >= sizeof pat)
-			return fail(err, errlen, opt->name, n ? ": pattern too long in '" : ": empty pattern in '", val, "'");
-		for (size_t i = 0; i < n; i++)
-			pat[i] = p[i];
-		pat[n] = 0;
-		int hit = anima_glob(pat, "tick");
-		const char *h = anima_trace_header;
-		char name[128];
-		while (!hit && *h) {
-			size_t m = 0;
-			while (h[m] && h[m] != ',' && m + 1 < sizeof name) {
-				name[m] = h[m];
-				m++;
-			}
-			name[m] = 0;
-			hit = anima_glob(pat, name);
-			h += m;
-			if (*h == ',')
-				h++;
-		}
+	char pat[ANIMA_COLUMN_PATTERN_MAX];
+	const char *list = val;
+	int r;
+	while ((r = anima_column_pattern(&list, pat)) != -1) {
+		if (r < 0)
+			return fail(err, errlen, opt->name, r == -3 ? ": pattern too long in '" : ": empty pattern in '", val, "'");
+		struct anima_column c = {0};
+		int hit = 0;
+		while (!hit && anima_column_next(&c))
+			hit = anima_column_matches(pat, &c);
 		if (!hit)
 			return fail(err, errlen, opt->name, ": pattern '", pat, "' matches no column (anima-sim --describe lists them)");
-		if (!p[n])
-			break;
-		p += n + 1;
 	}
 	o->columns = val;
 	return 0;

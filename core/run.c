@@ -24,11 +24,18 @@ static void out_room(struct out *o, size_t n)
 		out_flush(o);
 }
 
+static void out_bytes(struct out *o, const char *s, size_t n);
+
 static void out_str(struct out *o, const char *s)
 {
-	while (*s) {
+	out_bytes(o, s, anima_strlen(s));
+}
+
+static void out_bytes(struct out *o, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
 		out_room(o, 1);
-		o->buf[o->len++] = *s++;
+		o->buf[o->len++] = s[i];
 	}
 }
 
@@ -48,56 +55,21 @@ static void out_i64(struct out *o, int64_t v)
 static uint32_t col_slots[ANIMA_NVARS];
 static uint32_t ncols;
 
-/* Column k (after tick) of anima_trace_header into name; returns the position after it. */
-static const char *next_name(const char *h, char *name, size_t cap)
-{
-	size_t m = 0;
-	while (*h && *h != ',') {
-		if (m + 1 < cap)
-			name[m++] = *h;
-		h++;
-	}
-	name[m] = 0;
-	return *h == ',' ? h + 1 : h;
-}
-
-static int selected(const char *patterns, const char *name)
-{
-	char pat[128];
-	const char *p = patterns;
-	for (;;) {
-		size_t n = 0;
-		while (p[n] && p[n] != ',')
-			n++;
-		if (n < sizeof pat) {
-			for (size_t i = 0; i < n; i++)
-				pat[i] = p[i];
-			pat[n] = 0;
-			if (anima_glob(pat, name))
-				return 1;
-		}
-		if (!p[n])
-			return 0;
-		p += n + 1;
-	}
-}
-
 /* The header line and the column slots: every column, or those matching --columns (tick always first). */
 static void write_header(struct out *o, const struct anima_options *opt, int header)
 {
-	char name[128];
-	const char *h = next_name(anima_trace_header, name, sizeof name); /* "tick" */
+	struct anima_column c = {0};
+	anima_column_next(&c); /* "tick" */
 	ncols = 0;
 	if (header)
 		out_str(o, "tick");
-	for (uint32_t k = 0; k < ANIMA_NVARS; k++) {
-		h = next_name(h, name, sizeof name);
-		if (opt->columns && !selected(opt->columns, name))
+	while (anima_column_next(&c) && ncols < ANIMA_NVARS) {
+		if (opt->columns && !anima_column_selected(opt->columns, &c))
 			continue;
-		col_slots[ncols++] = anima_trace_slots[k];
+		col_slots[ncols++] = (uint32_t)c.slot;
 		if (header) {
 			out_str(o, ",");
-			out_str(o, name);
+			out_bytes(o, c.name, c.len);
 		}
 	}
 	if (header)

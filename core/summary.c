@@ -345,23 +345,8 @@ void anima_summary_finish(struct anima_summary *s, uint64_t step)
 
 void anima_summary_slots(int32_t *slots)
 {
-	for (int k = 0; k < ANIMA_SUMMARY_NOBS; k++) {
-		const char *h = anima_trace_header;
-		slots[k] = -1;
-		for (uint32_t col = 0; *h; col++) {
-			const char *n = anima_summary_observables[k], *p = h;
-			while (*n && *p == *n)
-				p++, n++;
-			if (!*n && (*p == ',' || !*p) && col > 0) {
-				slots[k] = (int32_t)anima_trace_slots[col - 1];
-				break;
-			}
-			while (*h && *h != ',')
-				h++;
-			if (*h == ',')
-				h++;
-		}
-	}
+	for (int k = 0; k < ANIMA_SUMMARY_NOBS; k++)
+		slots[k] = anima_column_slot(anima_summary_observables[k], anima_strlen(anima_summary_observables[k]));
 }
 
 void anima_summary_document(const struct anima_summary_head *h, const char *nights, size_t nights_len,

@@ -22,6 +22,14 @@ static inline int anima_streq(const char *a, const char *b)
 	return *a == *b;
 }
 
+static inline int anima_memeq(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
 static inline void anima_copy32(int32_t *dst, const int32_t *src, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -169,20 +169,7 @@ static void add_value(char *dst, size_t cap, const struct chart *c, int32_t v)
 /* The state slot of a trace column name, or -1. */
 static int find_slot(const char *name)
 {
-	const char *h = anima_trace_header;
-	size_t n = str_len(name);
-	uint32_t col = 0; /* column 0 is "tick" */
-
-	for (const char *p = h;; col++) {
-		const char *e = p;
-		while (*e && *e != ',')
-			e++;
-		if (col > 0 && (size_t)(e - p) == n && memcmp(p, name, n) == 0)
-			return (int)anima_trace_slots[col - 1];
-		if (!*e)
-			return -1;
-		p = e + 1;
-	}
+	return anima_column_slot(name, str_len(name));
 }
 
 static int32_t get(int slot)

@@ -228,6 +228,21 @@ static void emit(char *line, int screen)
 	line[0] = 0;
 }
 
+/* The general registers in the report's order, four to a line. */
+static const struct {
+	const char *name;
+	size_t offset;
+} gprs[] = {
+	{"rax", offsetof(struct frame, rax)}, {"rbx", offsetof(struct frame, rbx)},
+	{"rcx", offsetof(struct frame, rcx)}, {"rdx", offsetof(struct frame, rdx)},
+	{"rsi", offsetof(struct frame, rsi)}, {"rdi", offsetof(struct frame, rdi)},
+	{"rbp", offsetof(struct frame, rbp)}, {"rsp", offsetof(struct frame, rsp)},
+	{"r8", offsetof(struct frame, r8)},   {"r9", offsetof(struct frame, r9)},
+	{"r10", offsetof(struct frame, r10)}, {"r11", offsetof(struct frame, r11)},
+	{"r12", offsetof(struct frame, r12)}, {"r13", offsetof(struct frame, r13)},
+	{"r14", offsetof(struct frame, r14)}, {"r15", offsetof(struct frame, r15)},
+};
+
 void trap_handler(struct frame *f)
 {
 	char line[200] = "";
@@ -254,30 +269,13 @@ void trap_handler(struct frame *f)
 	reg(line, sizeof line, "cs", f->cs);
 	reg(line, sizeof line, "rflags", f->rflags);
 	emit(line, screen);
-	str_add(line, sizeof line, "# anima:");
-	reg(line, sizeof line, "rax", f->rax);
-	reg(line, sizeof line, "rbx", f->rbx);
-	reg(line, sizeof line, "rcx", f->rcx);
-	reg(line, sizeof line, "rdx", f->rdx);
-	emit(line, screen);
-	str_add(line, sizeof line, "# anima:");
-	reg(line, sizeof line, "rsi", f->rsi);
-	reg(line, sizeof line, "rdi", f->rdi);
-	reg(line, sizeof line, "rbp", f->rbp);
-	reg(line, sizeof line, "rsp", f->rsp);
-	emit(line, screen);
-	str_add(line, sizeof line, "# anima:");
-	reg(line, sizeof line, "r8", f->r8);
-	reg(line, sizeof line, "r9", f->r9);
-	reg(line, sizeof line, "r10", f->r10);
-	reg(line, sizeof line, "r11", f->r11);
-	emit(line, screen);
-	str_add(line, sizeof line, "# anima:");
-	reg(line, sizeof line, "r12", f->r12);
-	reg(line, sizeof line, "r13", f->r13);
-	reg(line, sizeof line, "r14", f->r14);
-	reg(line, sizeof line, "r15", f->r15);
-	emit(line, screen);
+	for (size_t i = 0; i < sizeof gprs / sizeof gprs[0]; i++) {
+		if (i % 4 == 0)
+			str_add(line, sizeof line, "# anima:");
+		reg(line, sizeof line, gprs[i].name, *(const uint64_t *)((const char *)f + gprs[i].offset));
+		if (i % 4 == 3)
+			emit(line, screen);
+	}
 	str_add(line, sizeof line, "# anima: halted");
 	emit(line, screen);
 	if (screen)

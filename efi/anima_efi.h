@@ -14,15 +14,13 @@
 #include <stdint.h>
 
 #include "anima.h"
+#include "util.h" /* anima_strlen, anima_streq, anima_starts: the one string library */
 
 /* libc.c: what the compiler may emit, plus small string helpers. */
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
-size_t str_len(const char *s);
-int str_eq(const char *a, const char *b);
-int str_starts(const char *s, const char *prefix);
 /* Appends to a NUL-terminated buffer of cap bytes, truncating; returns the new length. */
 size_t str_add(char *dst, size_t cap, const char *src);
 size_t str_add_u64(char *dst, size_t cap, uint64_t v);

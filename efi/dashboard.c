@@ -169,7 +169,7 @@ static void add_value(char *dst, size_t cap, const struct chart *c, int32_t v)
 /* The state slot of a trace column name, or -1. */
 static int find_slot(const char *name)
 {
-	return anima_column_slot(name, str_len(name));
+	return anima_column_slot(name, anima_strlen(name));
 }
 
 static int32_t get(int slot)
@@ -244,27 +244,27 @@ static void comment(char *l)
 	const char *p = l + 1;
 	while (*p == ' ')
 		p++;
-	if (str_starts(p, "anima: "))
+	if (anima_starts(p, "anima: "))
 		p += 7;
-	if (str_starts(p, "speed=")) {
-		D.speed = str_starts(p + 6, "max") ? 0 : parse_num(p + 6);
-	} else if (str_starts(p, "paused")) {
+	if (anima_starts(p, "speed=")) {
+		D.speed = anima_starts(p + 6, "max") ? 0 : parse_num(p + 6);
+	} else if (anima_starts(p, "paused")) {
 		D.paused = 1;
-	} else if (str_starts(p, "resumed")) {
+	} else if (anima_starts(p, "resumed")) {
 		D.paused = 0;
-	} else if (str_starts(p, "death ")) {
+	} else if (anima_starts(p, "death ")) {
 		const char *c = p;
 		D.dead = 1;
-		while (*c && !str_starts(c, "cause="))
+		while (*c && !anima_starts(c, "cause="))
 			c++;
 		D.cause[0] = 0;
 		if (*c)
 			str_add(D.cause, sizeof D.cause, c + 6);
-	} else if (str_starts(p, "end ")) {
+	} else if (anima_starts(p, "end ")) {
 		D.ended = 1;
 	}
 	/* The last tick of a run is not seen by poll(): take it from the line. */
-	if ((str_starts(p, "death tick=") || str_starts(p, "end tick=")))
+	if ((anima_starts(p, "death tick=") || anima_starts(p, "end tick=")))
 		D.tick = parse_num(p + (p[0] == 'd' ? 11 : 9));
 	event(p);
 }
@@ -426,7 +426,7 @@ static void draw_header(void)
 		uint64_t all = timer_now() - D.start_time;
 		str_add_u64(t, sizeof t, all ? D.draw_total * 100 / all : 0);
 		str_add(t, sizeof t, "% of the time");
-		int w = (int)str_len(t) * D.fw;
+		int w = (int)anima_strlen(t) * D.fw;
 		if (D.W - D.fw - w > x + D.fw)
 			fb_text(D.W - D.fw - w, (D.hdr_h - D.fh) / 2, t, C_DIM, FB_CLEAR);
 	}
@@ -493,7 +493,7 @@ static void draw_chart(struct chart *c, int y, int h)
 			continue;
 		t[0] = 0;
 		add_value(t, sizeof t, c, get(c->s[s].slot));
-		int w = ((int)str_len(t) + 1) * D.fw;
+		int w = ((int)anima_strlen(t) + 1) * D.fw;
 		if (lxx + w > D.lx + D.label_w) {
 			lxx = D.lx + D.fw / 2;
 			ly += D.fh;
@@ -526,10 +526,10 @@ static void draw_chart(struct chart *c, int y, int h)
 	/* Scale marks: the top and bottom of the range, inside the plot. */
 	t[0] = 0;
 	add_value(t, sizeof t, c, hi);
-	fb_text(D.plot_x + D.plot_w - ((int)str_len(t) + 1) * D.fw, y + 1, t, C_GRID + 0x303030u, FB_CLEAR);
+	fb_text(D.plot_x + D.plot_w - ((int)anima_strlen(t) + 1) * D.fw, y + 1, t, C_GRID + 0x303030u, FB_CLEAR);
 	t[0] = 0;
 	add_value(t, sizeof t, c, lo);
-	fb_text(D.plot_x + D.plot_w - ((int)str_len(t) + 1) * D.fw, y + h - D.fh - 1, t, C_GRID + 0x303030u,
+	fb_text(D.plot_x + D.plot_w - ((int)anima_strlen(t) + 1) * D.fw, y + h - D.fh - 1, t, C_GRID + 0x303030u,
 		FB_CLEAR);
 	for (int s = 0; s < MAXSERIES && c->s[s].name; s++) {
 		if (c->s[s].slot < 0)
@@ -649,15 +649,15 @@ static void draw_events(void)
 		while (*body && !(body[0] == ' ' && body[1] == ' '))
 			body++;
 		body += *body ? 2 : 0;
-		if (str_starts(body, "death") || str_starts(body, "panic"))
+		if (anima_starts(body, "death") || anima_starts(body, "panic"))
 			col = C_RED;
-		else if (str_starts(body, "stimulus"))
+		else if (anima_starts(body, "stimulus"))
 			col = 0x88c0d0u;
-		else if (str_starts(body, "illness"))
+		else if (anima_starts(body, "illness"))
 			col = 0xd08770u;
-		else if (str_starts(body, "recovered"))
+		else if (anima_starts(body, "recovered"))
 			col = 0xa3be8cu;
-		else if (str_starts(body, "end"))
+		else if (anima_starts(body, "end"))
 			col = 0xebcb8bu;
 		fb_text_n(D.rx, y, e, (size_t)chars, col, FB_CLEAR);
 		y += D.fh;
@@ -799,7 +799,7 @@ static void tile_layout(void)
 	int longest = 0;
 
 	for (uint32_t g = 0; g < ANIMA_NGROUPS; g++) {
-		int n = (int)str_len(anima_group_names[g]);
+		int n = (int)anima_strlen(anima_group_names[g]);
 		longest = n > longest ? n : longest;
 	}
 	if (longest > 11)

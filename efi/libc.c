@@ -44,24 +44,9 @@ int memcmp(const void *a, const void *b, size_t n)
 	return 0;
 }
 
-size_t str_len(const char *s)
-{
-	return anima_strlen(s);
-}
-
-int str_eq(const char *a, const char *b)
-{
-	return anima_streq(a, b);
-}
-
-int str_starts(const char *s, const char *prefix)
-{
-	return anima_starts(s, prefix);
-}
-
 size_t str_add(char *dst, size_t cap, const char *src)
 {
-	size_t n = str_len(dst);
+	size_t n = anima_strlen(dst);
 	while (*src && n + 1 < cap)
 		dst[n++] = *src++;
 	dst[n] = 0;

@@ -66,7 +66,7 @@ static void note(const char *a, const char *b, const char *c)
 	if (c)
 		str_add(line, sizeof line, c);
 	str_add(line, sizeof line, "\n");
-	size_t n = str_len(line);
+	size_t n = anima_strlen(line);
 	if (line[n - 1] != '\n')
 		line[n - 1] = '\n'; /* cut short: still a whole line */
 	serial_write(line, n);

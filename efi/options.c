@@ -90,7 +90,7 @@ static int cmdline_words(char **argv, int max, int *argc, char *err, size_t errl
 		str_add(err, errlen, "too many words");
 		return -1;
 	}
-	if (*argc > 0 && !str_starts(argv[0], "--")) { /* the Shell's program name */
+	if (*argc > 0 && !anima_starts(argv[0], "--")) { /* the Shell's program name */
 		for (int i = 1; i < *argc; i++)
 			argv[i - 1] = argv[i];
 		(*argc)--;

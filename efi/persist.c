@@ -64,7 +64,7 @@ static void report(const char *text, int final)
 	serial_puts(line);
 	serial_puts("\n");
 	str_add(line, sizeof line, "\n");
-	dashboard_comments(line, str_len(line));
+	dashboard_comments(line, anima_strlen(line));
 	if (final)
 		dashboard_message(line);
 }

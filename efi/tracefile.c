@@ -364,11 +364,11 @@ void tracefile_prepare(EFI_SYSTEM_TABLE *st, const char *name)
 	const char *why;
 
 	T.state = OFF;
-	if (name && str_eq(name, "none"))
+	if (name && anima_streq(name, "none"))
 		return;
 	str_add(T.name, sizeof T.name, name ? name : DEFAULT_NAME);
 	if (T.name[0] == '\\' || T.name[0] == '/')
-		memmove(T.name, T.name + 1, str_len(T.name));
+		memmove(T.name, T.name + 1, anima_strlen(T.name));
 	if (!li || !on_usb(bs, li->DeviceHandle)) {
 		if (name)
 			refuse("the application's volume is not a USB stick; not written");

@@ -249,9 +249,9 @@ static void uart_write(const char *s, size_t n)
 		str_add_u64(line, sizeof line, lost);
 		str_add(line, sizeof line, " bytes dropped\n");
 		if (last == '\n')
-			(void)send(line + 1, str_len(line + 1));
+			(void)send(line + 1, anima_strlen(line + 1));
 		else
-			(void)send(line, str_len(line));
+			(void)send(line, anima_strlen(line));
 		last = '\n';
 	}
 	if (resync) {
@@ -291,7 +291,7 @@ void serial_write(const char *s, size_t n)
 
 void serial_puts(const char *s)
 {
-	serial_write(s, str_len(s));
+	serial_write(s, anima_strlen(s));
 }
 
 int serial_at_line_start(void)

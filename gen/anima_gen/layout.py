@@ -5,6 +5,8 @@ tick by one slot are contiguous and committing them is a single copy. Delayed co
 """
 
 CHUNK_SUBSYSTEMS = 64  # generated C is split per group, and groups into chunks of this many subsystems
+MAX_GROUP_FILES = 64  # more group files than this: packed into PACK_FILES files (see plan())
+PACK_FILES = 32
 
 
 class Slot:
@@ -67,21 +69,45 @@ class Layout:
 
 
 def chunks(cat):
-    """The generated group files: [(file name without .c, group, its subsystems)]."""
+    """The generated group files: [(file name without .c, [(group, its subsystems in this file)])]."""
     out = []
-    for g in cat.groups:
-        subs = g.subsystems
-        parts = [subs[k:k + CHUNK_SUBSYSTEMS] for k in range(0, len(subs), CHUNK_SUBSYSTEMS)] or [[]]
-        for k, part in enumerate(parts):
-            name = "group_%s" % g.name if len(parts) == 1 else "group_%s_%d" % (g.name, k)
-            out.append((name, g, part))
+    for name, parts in plan([(g.name, len(g.subsystems)) for g in cat.groups]):
+        out.append((name, [(cat.groups[gi], cat.groups[gi].subsystems[a:b]) for gi, a, b in parts]))
     return out
+
+
+def plan(group_sizes):
+    """Which subsystems each group file holds, from the groups' names and sizes alone (so the build system can
+    ask before rendering): [(file name without .c, [(group index, first subsystem, end)])].
+
+    A group has a file of its own (`group_NAME.c`, or `group_NAME_K.c` per CHUNK_SUBSYSTEMS subsystems), so an
+    edit recompiles only its group's file. A catalogue of more than MAX_GROUP_FILES such files is packed into
+    PACK_FILES files (`group__pack_K.c`, consecutive chunks, about the same number of subsystems each): a
+    compiler started a thousand times costs more than the code it compiles, and -j2 needs only a few files."""
+    chunked = []
+    for gi, (name, size) in enumerate(group_sizes):
+        n = max(1, (size + CHUNK_SUBSYSTEMS - 1) // CHUNK_SUBSYSTEMS)
+        for k in range(n):
+            fname = "group_%s" % name if n == 1 else "group_%s_%d" % (name, k)
+            chunked.append((fname, gi, k * CHUNK_SUBSYSTEMS, min(size, (k + 1) * CHUNK_SUBSYSTEMS)))
+    if len(chunked) <= MAX_GROUP_FILES:
+        return [(fname, [(gi, a, b)]) for fname, gi, a, b in chunked]
+    per = (sum(size for _, size in group_sizes) + PACK_FILES - 1) // PACK_FILES
+    files, cur, count = [], [], 0
+    for _, gi, a, b in chunked:
+        if cur and cur[-1][0] == gi and cur[-1][2] == a:
+            cur[-1] = (gi, cur[-1][1], b)  # the next chunk of the same group: one range
+        else:
+            cur.append((gi, a, b))
+        count += b - a
+        if count >= per:
+            files.append(cur)
+            cur, count = [], 0
+    if cur:
+        files.append(cur)
+    return [("group__pack_%d" % k, parts) for k, parts in enumerate(files)]
 
 
 def chunk_names(group_sizes):
     """The generated file names for groups of these sizes; the build system asks for them before rendering."""
-    out = []
-    for name, size in group_sizes:
-        n = max(1, (size + CHUNK_SUBSYSTEMS - 1) // CHUNK_SUBSYSTEMS)
-        out += ["group_%s.c" % name] if n == 1 else ["group_%s_%d.c" % (name, k) for k in range(n)]
-    return out
+    return ["%s.c" % name for name, _ in plan(group_sizes)]

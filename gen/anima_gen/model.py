@@ -685,7 +685,8 @@ def canonical_parts(cat):
     if cat.probe is not None:  # (a catalogue without a probe keeps the hash it had before probes existed)
         meta["probe"] = P.canonical(cat.probe)
     groups = []
-    for name, _, subs in chunks(cat):
+    for name, parts in chunks(cat):
+        subs = [s for _, part in parts for s in part]
         groups.append((name, [[s.name, s.every, s.phase,
                                [[v.name, v.lo, v.hi, _ex(v.rule)] for v in s.vars],
                                [[p.name, p.lo, p.hi] for p in s.params],

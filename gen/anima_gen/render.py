@@ -260,10 +260,10 @@ def render(cat, outdir, source_name):
     tables = Tables()
     shapes, shape_tables = find_shapes(cat, tables)
     meta_hash, part_hashes = cat.part_hashes  # (model.canonical_parts)
-    for (name, group, subs), (_, part) in zip(lay.chunks, part_hashes):
+    for (name, parts), (_, part) in zip(lay.chunks, part_hashes):
         views = []
         cfile = CFile(tables)
-        for s in subs:
+        for s in (s for _, subs in parts for s in subs):
             if s.shape is not None:
                 views.append({"name": s.name, "doc": comment(s.doc), "every": s.every, "phase": s.phase,
                               "shape": s.shape[0], "ops": s.shape[1],
@@ -271,7 +271,7 @@ def render(cat, outdir, source_name):
                 continue
             views.append(subsystem_view(s, Emitter(s, "s%d" % s.index, cfile=cfile)))
         files[name + ".c"] = env.get_template("group.c.j2").render(
-            group={"name": group.name, "doc": comment(group.doc)}, subsystems=views, helpers=cfile.helpers,
+            groups=[{"name": g.name, "doc": comment(g.doc)} for g, _ in parts], subsystems=views, helpers=cfile.helpers,
             part={"name": name, "hash": "0x%016xULL" % part}, **common)
     stim_handlers = []
     for st in cat.stimuli:

@@ -4,21 +4,44 @@
 # tests/fuzz/corpus/NAME (read-only; what it finds goes to build/fuzz/corpus/NAME). A crash leaves its input
 # in build/fuzz/ (crash-*): it becomes a regression input in tests/fuzz/corpus/NAME once fixed.
 #   cmake --build build --target fuzzers && build/fuzz/fuzz_options -max_total_time=600 tests/fuzz/corpus/options
+#
+# Built by default (and run by ctest) unless the catalogue is so large that its group files are packed
+# (layout.py: more than 64 group files, thousands of subsystems): they would compile all of its C once more, with
+# AddressSanitizer, for parsers that do not depend on its size. -DANIMA_FUZZ=ON/OFF overrides.
+set(ANIMA_FUZZ AUTO CACHE STRING "build the fuzzers by default: AUTO (unless the catalogue is large), ON or OFF")
 find_program(ANIMA_FUZZ_CC NAMES clang-14 clang)
 set(ANIMA_FUZZ_SECONDS 25 CACHE STRING "seconds each fuzzer runs in ctest")
-set(_fuzz_ok OFF)
-if(ANIMA_FUZZ_CC)
+set(_fuzz_want ON)
+if(ANIMA_FUZZ STREQUAL "AUTO")
+  if(ANIMA_GEN_SOURCES MATCHES "group__pack_")
+    set(_fuzz_want OFF)
+    message(STATUS "fuzzers: not built by default for a catalogue this large (-DANIMA_FUZZ=ON builds them)")
+  endif()
+elseif(NOT ANIMA_FUZZ)
+  set(_fuzz_want OFF)
+  message(STATUS "fuzzers: not built (ANIMA_FUZZ=${ANIMA_FUZZ})")
+endif()
+# Whether clang links -fsanitize=fuzzer is asked once per build directory (a re-configure after each catalogue
+# edit would otherwise pay for a compile and a link).
+if(_fuzz_want AND ANIMA_FUZZ_CC AND NOT DEFINED ANIMA_FUZZ_LINKS)
   file(WRITE "${CMAKE_BINARY_DIR}/fuzz/probe.c"
        "#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n")
   execute_process(COMMAND "${ANIMA_FUZZ_CC}" -fsanitize=fuzzer "${CMAKE_BINARY_DIR}/fuzz/probe.c"
                           -o "${CMAKE_BINARY_DIR}/fuzz/probe"
                   RESULT_VARIABLE _fuzz_rc OUTPUT_QUIET ERROR_QUIET)
   if(_fuzz_rc EQUAL 0)
-    set(_fuzz_ok ON)
+    set(ANIMA_FUZZ_LINKS ON CACHE INTERNAL "clang links -fsanitize=fuzzer")
+  else()
+    set(ANIMA_FUZZ_LINKS OFF CACHE INTERNAL "clang links -fsanitize=fuzzer")
   endif()
 endif()
+set(_fuzz_ok OFF)
+if(ANIMA_FUZZ_CC AND ANIMA_FUZZ_LINKS)
+  set(_fuzz_ok ON)
+endif()
 
-if(NOT _fuzz_ok)
+if(NOT _fuzz_want)
+elseif(NOT _fuzz_ok)
   message(STATUS "fuzzers: not built (no clang that links -fsanitize=fuzzer: apt-get install clang libfuzzer-14-dev)")
 else()
   set(_fuzz_dir "${CMAKE_BINARY_DIR}/fuzz")
@@ -34,7 +57,7 @@ else()
     set(_obj "${_fuzz_dir}/obj/${_n}.o")
     add_custom_command(OUTPUT "${_obj}"
       COMMAND "${ANIMA_FUZZ_CC}" ${_fuzz_cflags} -fsanitize=fuzzer-no-link -MD -MF "${_obj}.d" -c "${src}" -o "${_obj}"
-      DEPENDS "${src}" "${ANIMA_GEN_DIR}/render.stamp"
+      DEPENDS "${src}"
       DEPFILE "${_obj}.d"
       COMMENT "FUZZ CC ${_n}.c"
       VERBATIM)

@@ -200,10 +200,15 @@ def _curve():
 
 # Tables: a function of one argument sampled at build time over the argument's proven range (expr.make_table).
 
-def _tabled(an, e, fn, lo, hi):
+_TABLES = {}  # (function, its constants, lo, hi) -> Table: a large catalogue asks for the same ones many times
+
+
+def _tabled(an, e, key, fn, lo, hi):
     if hi - lo > (1 << 40):
         an.fail(e, "argument range [%d, %d] is too wide for a table" % (lo, hi))
-    t = X.make_table(fn, lo, hi)
+    t = _TABLES.get((key, lo, hi))
+    if t is None:
+        t = _TABLES[(key, lo, hi)] = X.make_table(fn, lo, hi)
     e.info = dict(e.info or {}, table=t)
     return min(t.values), max(t.values)
 
@@ -219,7 +224,7 @@ def _hill():
     def ranges(an, e, args):
         k = an.const(args[1], "hill constant k", 1, 1 << 40)
         n = an.const(args[2], "hill exponent n", 1, 8)
-        return _tabled(an, e, X.hill_fn(k, n), max(args[0].lo, 0), max(args[0].hi, 0))
+        return _tabled(an, e, ("hill", k, n), X.hill_fn(k, n), max(args[0].lo, 0), max(args[0].hi, 0))
     return ranges, _table_c, lambda it, e, ev: X.table_eval(e.info["table"], ev(e.args[0]))
 
 
@@ -230,7 +235,7 @@ def _sigmoid():
     def ranges(an, e, args):
         mid = an.const(args[1], "sigmoid midpoint", -(1 << 40), 1 << 40)
         w = an.const(args[2], "sigmoid width", 1, 1 << 40)
-        return _tabled(an, e, X.sigmoid_fn(mid, w), args[0].lo, args[0].hi)
+        return _tabled(an, e, ("sigmoid", mid, w), X.sigmoid_fn(mid, w), args[0].lo, args[0].hi)
     return ranges, _table_c, lambda it, e, ev: X.table_eval(e.info["table"], ev(e.args[0]))
 
 
@@ -241,7 +246,7 @@ def _wave(cos):
         e.info = {"period": per}
         if x.lo < 0:
             an.check(e, x.lo - per, x.hi + per)  # (x % per + per) % per
-        return _tabled(an, e, X.sine_fn(per, cos=cos), 0, per)
+        return _tabled(an, e, ("sine", per, cos), X.sine_fn(per, cos=cos), 0, per)
 
     def c(em, e, args, codes):
         per = e.info["period"]

@@ -17,6 +17,9 @@ class ExprError(Exception):
         self.message = message
 
 
+_LEAF = ()  # the arguments of every leaf: one shared empty tuple, not a list each (millions at scale)
+
+
 class E:
     """An expression node. kind: num name bin un call list."""
     __slots__ = ("kind", "off", "value", "name", "op", "args", "ref", "lo", "hi", "info")
@@ -27,7 +30,7 @@ class E:
         self.value = kw.get("value")
         self.name = kw.get("name")
         self.op = kw.get("op")
-        self.args = kw.get("args", [])
+        self.args = kw.get("args", _LEAF)
         self.ref = None  # resolved name: (kind, data)
         self.lo = self.hi = None
         self.info = None  # per-function data (tables, constants, call site)
@@ -203,8 +206,33 @@ class Parser:
         return self.binary(0)
 
 
+_PARSED = {}  # text -> tree (never handed out: each caller gets its own copy) or ExprError
+
+
 def parse(text):
-    return Parser(text).parse()
+    """The tree of an expression. A catalogue of thousands of subsystems repeats the same rule texts (the same
+    form, the same constants) many times: each text is parsed once, and every caller gets a fresh copy, since
+    the range analysis annotates the nodes with what they mean in their subsystem."""
+    hit = _PARSED.get(text)
+    if hit is None:
+        try:
+            hit = Parser(text).parse()
+        except ExprError as e:
+            hit = e
+        _PARSED[text] = hit
+    if isinstance(hit, ExprError):
+        raise ExprError(hit.offset, hit.message)
+    return _copy(hit)
+
+
+def _copy(e):
+    if e.kind == "num":  # a literal means the same everywhere (the analysis gives it its value as its range)
+        return e
+    c = E.__new__(E)
+    c.kind, c.off, c.value, c.name, c.op = e.kind, e.off, e.value, e.name, e.op
+    c.args = [_copy(a) for a in e.args] if e.args else _LEAF
+    c.ref = c.lo = c.hi = c.info = None
+    return c
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -254,8 +254,12 @@ class Builder:
         if groups is not None and self.want_seq(groups, "'groups'") is not None:
             if not groups.items:
                 self.err(groups.pos, "'groups' is empty: a catalogue needs at least one subsystem")
-            for g in groups.items:
+            # Each group's YAML is let go once read: its subsystems keep what they still need (their node until
+            # analysed, rule and name nodes for positions); at scale the rest is hundreds of MB.
+            for k, g in enumerate(groups.items):
                 self.group(g)
+                groups.items[k] = None
+            groups.items = []
         if len(cat.subsystems) > MAX_SUBSYSTEMS:
             self.err(groups.pos, "%d subsystems is more than the %d a catalogue may hold" % (len(cat.subsystems), MAX_SUBSYSTEMS))
             return None
@@ -265,11 +269,14 @@ class Builder:
             self.death(root.get("death"))
         for s in cat.subsystems:
             self.analyse_subsystem(s)
+            s.node = s.rules_node = s.on_node = None  # its YAML: analysed, not needed again
         if root.get("probe") is not None and not self.diag.errors:
             cat.probe = P.build(self, root.get("probe"))
         self.usage_warnings()
         meta, groups = canonical_parts(cat)
-        cat.part_hashes = (part_hash(meta), [(name, part_hash(g)) for name, g in groups])
+        # One group file's part at a time: all of them at once, as JSON-able lists, were a third of the
+        # generator's peak memory at 33,000 subsystems.
+        cat.part_hashes = (part_hash(meta), [(name, part_hash(g())) for name, g in groups])
         cat.hash = combine_hashes(cat.part_hashes[0], [h for _, h in cat.part_hashes[1]])
         return cat
 
@@ -672,7 +679,8 @@ def canonical_parts(cat):
     """Everything that affects a run, as JSON-able parts, each held by the generated file that changes anyway
     when the part does: one part per group file (its subsystems' periods, ranges, rules, inputs, handlers) and
     one for anima_gen_meta.c (the format, stimuli, death, initial state and parameter values). Parameter values
-    and initial values are data in anima_gen_meta.c, so editing one changes that file alone."""
+    and initial values are data in anima_gen_meta.c, so editing one changes that file alone. The group parts are
+    functions that build the part when called, so that only one is in memory at a time."""
     from .layout import chunks
     meta = {
         "format": FORMAT,
@@ -684,15 +692,14 @@ def canonical_parts(cat):
     }
     if cat.probe is not None:  # (a catalogue without a probe keeps the hash it had before probes existed)
         meta["probe"] = P.canonical(cat.probe)
-    groups = []
-    for name, parts in chunks(cat):
-        subs = [s for _, part in parts for s in part]
-        groups.append((name, [[s.name, s.every, s.phase,
-                               [[v.name, v.lo, v.hi, _ex(v.rule)] for v in s.vars],
-                               [[p.name, p.lo, p.hi] for p in s.params],
-                               [[i.name, i.src.full if i.src else None, i.delay, _ex(i.transform)] for i in s.inputs],
-                               [[h.stim.name, h.var.name, _ex(h.expr)] for h in s.handlers]]
-                              for s in subs]))
+    def part(subs):
+        return lambda: [[s.name, s.every, s.phase,
+                         [[v.name, v.lo, v.hi, _ex(v.rule)] for v in s.vars],
+                         [[p.name, p.lo, p.hi] for p in s.params],
+                         [[i.name, i.src.full if i.src else None, i.delay, _ex(i.transform)] for i in s.inputs],
+                         [[h.stim.name, h.var.name, _ex(h.expr)] for h in s.handlers]]
+                        for s in subs]
+    groups = [(name, part([s for _, subs in parts for s in subs])) for name, parts in chunks(cat)]
     return meta, groups
 
 

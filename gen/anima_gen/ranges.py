@@ -7,12 +7,16 @@ from . import builtins as B
 from . import expr as X
 
 
+_BOUNDS = {}
+
+
 class Analyser:
     """Resolves names and computes the value range of every node, refusing what may overflow."""
 
     def __init__(self, builder, sub):
         self.b = builder
         self.sub = sub
+        self.refs = {}
 
     def run(self, e, node, what, mode, x=None, stimulus=None, target=None):
         self.node, self.what, self.mode, self.x, self.stim = node, what, mode, x, stimulus
@@ -49,7 +53,8 @@ class Analyser:
     def check(self, e, lo, hi):
         if lo < X.INT64_MIN_SAFE or hi > X.INT64_MAX:
             self.fail(e, "value may overflow 64 bits (range [%d, %d]); scale the operands down" % (lo, hi))
-        e.lo, e.hi = lo, hi
+        intern = _BOUNDS.setdefault  # a few thousand distinct bounds, millions of nodes at scale: shared ints
+        e.lo, e.hi = intern(lo, lo), intern(hi, hi)
 
     def _visit(self, e):
         k = e.kind
@@ -75,6 +80,13 @@ class Analyser:
         if k == "call":
             return self.call(e)
         raise AssertionError(k)
+
+    def ref(self, kind, it):
+        """(kind, it), one tuple per name of the subsystem however often its rules name it."""
+        r = self.refs.get(id(it))
+        if r is None:
+            r = self.refs[id(it)] = (kind, it)
+        return r
 
     def name(self, e):
         n = e.name
@@ -119,19 +131,19 @@ class Analyser:
             self.fail(e, "unknown name '%s' in subsystem '%s'%s" % (n, s.name, hint))
         kind, it = hit
         if kind == "variable":
-            e.ref = ("var", it)
+            e.ref = self.ref("var", it)
             if it is not self.target:  # a rule reading its own variable is persistence, not a use
                 it.readers += 1
             return self.check(e, it.lo, it.hi)
         if kind == "parameter":
-            e.ref = ("param", it)
+            e.ref = self.ref("param", it)
             return self.check(e, it.lo, it.hi)
         if kind == "input":
             if it.src is None:  # its declaration was reported already: one error, not a cascade
                 self.ok = False
                 raise _Stop()
             it.used = True
-            e.ref = ("input", it)
+            e.ref = self.ref("input", it)
             return self.check(e, it.lo, it.hi)
         if kind == "enum":
             e.ref = ("num", it[1])

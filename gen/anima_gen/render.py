@@ -23,7 +23,12 @@ def environment():
     return env
 
 
+_ODD = re.compile(r'[^ -~]')  # anything but printable ASCII
+
+
 def c_string(s):
+    if _ODD.search(s) is None:
+        return '"%s"' % s.replace("\\", "\\\\").replace('"', '\\"')
     out = ['"']
     for ch in s:
         if ch in '\\"':
@@ -165,7 +170,12 @@ def find_shapes(cat, build_tables):
         if not em.shareable:
             continue
         text = "\n".join(loads) + "\n" + "\n".join("%s\t%s\t%s" % st for st in stores)
-        forms.setdefault(text, []).append((s, em, loads, stores))
+        em.memo = em.cfile = em.helpers = None  # only its constants are needed from here on
+        members = forms.get(text)
+        if members is None:
+            forms[text] = [(s, em, loads, stores)]
+        else:  # the first member's C stands for all
+            members.append((s, em, None, None))
     shapes = []
     tables = {}  # table key -> (global index, Table)
     for text, members in forms.items():

@@ -3,6 +3,9 @@
 PyYAML alone is not enough: it accepts duplicate keys silently, expands aliases without limit and reports
 tabs and encoding errors in its own words. Here each of those is one `FILE:LINE:COLUMN: error:` line.
 """
+import itertools
+from sys import intern
+
 import yaml
 
 from .diag import Fatal, Pos
@@ -22,7 +25,17 @@ _NULL = "tag:yaml.org,2002:null"
 
 
 class Node:
-    __slots__ = ("pos", "end")
+    """A node's position is kept as one integer (line << 32 | column): a large catalogue has millions of nodes,
+    and a Pos object each was a tenth of the generator's memory."""
+    __slots__ = ("_at",)
+
+    @property
+    def pos(self):
+        return Pos(self._at >> 32, self._at & 0xFFFFFFFF)
+
+    @pos.setter
+    def pos(self, p):
+        self._at = p.line << 32 | p.col
 
 
 class Map(Node):
@@ -31,15 +44,15 @@ class Map(Node):
     def __init__(self, pos):
         self.pos = pos
         self.items = []  # [(key str, key node, value node)]
-        self.index = {}
+        self.index = {}  # key str -> the same (key str, key node, value node)
 
     def get(self, key):
         hit = self.index.get(key)
-        return hit[1] if hit else None
+        return hit[2] if hit else None
 
     def keypos(self, key):
         hit = self.index.get(key)
-        return hit[0].pos if hit else self.pos
+        return hit[1].pos if hit else self.pos
 
 
 class Seq(Node):
@@ -64,13 +77,13 @@ class Source:
     def __init__(self, filename, text):
         self.filename = filename
         self.text = text
-        self.line_starts = [0]
-        for i, ch in enumerate(text):
-            if ch == "\n":
-                self.line_starts.append(i + 1)
+        self.line_starts = None  # computed when first needed: a valid catalogue never needs it
 
     def pos_of(self, index):
         import bisect
+        if self.line_starts is None:
+            self.line_starts = list(itertools.accumulate((len(line) + 1 for line in self.text.split("\n")[:-1]),
+                                                         initial=0))
         line = bisect.bisect_right(self.line_starts, index) - 1
         return Pos(line + 1, index - self.line_starts[line] + 1)
 
@@ -129,6 +142,9 @@ def too_deep(text, loader):
 def load(filename, diag):
     src = read_source(filename, diag)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    tree = _fast_tree(src, loader)
+    if tree is not None:
+        return src, tree
     try:
         deep = too_deep(src.text, loader)
         if deep is not None:
@@ -244,13 +260,14 @@ class _Converter:
                 key = knode.value
                 kpos = _mark_pos(knode.start_mark)
                 if key in out.index:
-                    first = out.index[key][0].pos
+                    first = out.index[key][1].pos
                     self.diag.error(kpos, "duplicate key '%s' (first defined at line %d)" % (key, first.line))
                     continue
                 k = Scalar(kpos, key, "str")
                 v = self.convert(vnode, depth + 1)
-                out.items.append((key, k, v))
-                out.index[key] = (k, v)
+                item = (key, k, v)
+                out.items.append(item)
+                out.index[key] = item
             return out
         if isinstance(node, yaml.SequenceNode):
             out = Seq(pos)
@@ -275,7 +292,7 @@ class _Converter:
             else:
                 self.diag.error(pos, "unsupported YAML tag '%s'" % tag)
                 value, kind = node.value, "str"
-        except (ValueError, yaml.YAMLError):
+        except (ValueError, KeyError, yaml.YAMLError):  # e.g. `!!bool maybe`: text, and the model says where
             value, kind = node.value, "str"
         s = Scalar(pos, value, kind)
         s.style = node.style
@@ -293,3 +310,143 @@ class _Converter:
         else:  # escapes changed the text: positions within it are approximate
             s.src_text, s.src_start = str(node.value), None
         return s
+
+
+class _Unusual(Exception):
+    """Something _fast_tree leaves to the full path: anchors, aliases, deep nesting, errors of any kind."""
+
+
+def _fast_tree(src, loader):
+    """The tree of a catalogue in one pass over the parser's events, or None when the file is anything but a
+    plain catalogue (anchors or aliases, nesting deeper than the converter allows, several documents, a key
+    that is not a scalar, a duplicate key, an unusual tag, a YAML error): then load() takes the full path, which
+    checks depth, counts aliases and composes, and reports exactly what it always has. The full path builds
+    PyYAML's node graph (with two marks per node) beside this tree and walks it three times: at 33,000
+    subsystems that was most of the generator's time and a gigabyte of memory."""
+    try:
+        return _events_to_tree(src, loader)
+    except (_Unusual, yaml.YAMLError):
+        return None
+
+
+def _events_to_tree(src, loader):
+    text = src.text
+    parser = loader(text)
+    get = parser.get_event
+    constructor = yaml.SafeLoader("")
+    resolve = constructor.resolve
+    tags = {}  # (value, implicit) -> tag: the resolver is a function of these alone
+    ints = {}
+    ScalarEvent, MappingStartEvent, SequenceStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    MappingEndEvent, SequenceEndEvent = yaml.MappingEndEvent, yaml.SequenceEndEvent
+    ScalarNode = yaml.ScalarNode
+    if type(get()) is not yaml.StreamStartEvent or type(get()) is not yaml.DocumentStartEvent:
+        raise _Unusual()
+    stack = []  # [Map or Seq, pending key (str, Scalar) for a Map]
+    root = None
+    limit_depth = 64  # _Converter's
+    while True:
+        ev = get()
+        t = type(ev)
+        if t is ScalarEvent:
+            if ev.anchor is not None:
+                raise _Unusual()
+            mark = ev.start_mark
+            at = (mark.line + 1) << 32 | (mark.column + 1)
+            value = intern(ev.value)
+            tag = ev.tag
+            if tag is None or tag == "!":
+                key = (value, ev.implicit)
+                tag = tags.get(key)
+                if tag is None:
+                    tag = tags[key] = resolve(ScalarNode, value, ev.implicit)
+            if stack and type(stack[-1][0]) is Map and stack[-1][1] is None:
+                # a key
+                if len(stack) > limit_depth:
+                    raise _Unusual()
+                knode = Scalar.__new__(Scalar)
+                knode._at, knode.value, knode.kind = at, value, "str"
+                stack[-1][1] = (value, knode)
+                continue
+            if len(stack) > limit_depth:
+                raise _Unusual()
+            if tag == _STR:
+                kind = "str"
+            elif tag == _INT:
+                hit = ints.get(value)
+                if hit is None:
+                    try:
+                        hit = ints[value] = (constructor.construct_yaml_int(ScalarNode(tag, value)), "int")
+                    except (ValueError, yaml.YAMLError):
+                        hit = ints[value] = (value, "str")
+                value, kind = hit
+            elif tag == _FLOAT:
+                kind = "float"
+            elif tag == _BOOL:
+                try:
+                    value, kind = constructor.construct_yaml_bool(ScalarNode(tag, value)), "bool"
+                except (ValueError, yaml.YAMLError, KeyError):
+                    kind = "str"
+            elif tag == _NULL:
+                value, kind = None, "null"
+            else:
+                raise _Unusual()  # an unsupported tag: the full path says so
+            node = Scalar.__new__(Scalar)
+            node._at, node.value, node.kind = at, value, kind
+            style = ev.style
+            node.style = style
+            text_value = ev.value
+            start, end = mark.index, ev.end_mark.index
+            if not style and end - start == len(text_value):  # plain: the text is the value (shared, not a copy)
+                raw = text_value if text[start:end] == text_value else text[start:end]
+            else:
+                raw = text[start:end]
+                if style in ("'", '"'):
+                    raw, start = raw[1:-1], start + 1
+                elif style in ("|", ">"):
+                    nl = raw.find("\n")
+                    raw, start = raw[nl + 1:], start + nl + 1
+            if raw == text_value:
+                node.src_text, node.src_start = intern(text_value), start
+            elif "".join(raw.split()) == "".join(text_value.split()):
+                node.src_text, node.src_start = raw, start
+            else:
+                node.src_text, node.src_start = text_value, None
+        elif t is MappingStartEvent or t is SequenceStartEvent:
+            if ev.anchor is not None:
+                raise _Unusual()
+            if stack and type(stack[-1][0]) is Map and stack[-1][1] is None:
+                raise _Unusual()  # a key that is not a scalar
+            if len(stack) > limit_depth:
+                raise _Unusual()
+            mark = ev.start_mark
+            coll = Map.__new__(Map) if t is MappingStartEvent else Seq.__new__(Seq)
+            coll._at = (mark.line + 1) << 32 | (mark.column + 1)
+            coll.items = []
+            if t is MappingStartEvent:
+                coll.index = {}
+            stack.append([coll, None])
+            continue
+        elif t is MappingEndEvent or t is SequenceEndEvent:
+            node = stack.pop()[0]
+        else:  # an alias, the end of the document, anything else
+            raise _Unusual()
+        # node is complete: attach it to its parent
+        if not stack:
+            root = node
+            break
+        parent = stack[-1]
+        coll = parent[0]
+        if type(coll) is Seq:
+            coll.items.append(node)
+        else:
+            key, knode = parent[1]
+            if key in coll.index:
+                raise _Unusual()  # a duplicate key: the full path reports it
+            item = (key, knode, node)
+            coll.items.append(item)
+            coll.index[key] = item
+            parent[1] = None
+    if type(get()) is not yaml.DocumentEndEvent or type(get()) is not yaml.StreamEndEvent:
+        raise _Unusual()  # another document: the full path reports it
+    return root

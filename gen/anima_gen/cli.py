@@ -51,6 +51,7 @@ def main(argv):
     p.add_argument("catalogue")
     p.add_argument("-o", dest="out", required=True)
     p.add_argument("--stamp", help="touch this file after a successful render")
+    p.add_argument("--list", action="store_true", help="print the names of the generated files (for the build system)")
     p.add_argument("--no-warnings", action="store_true")
     p = sub.add_parser("docs", help="write the reference (Markdown) and the coupling graph (SVG)")
     p.add_argument("catalogue")
@@ -97,6 +98,9 @@ def main(argv):
         if args.cmd == "render":
             from .render import render
             render(cat, args.out, args.catalogue)
+            if args.list:
+                from .outputs import outputs_of
+                print("\n".join(outputs_of(cat)))
             if args.stamp:
                 with open(args.stamp, "w") as f:
                     f.write("%016x\n" % cat.hash)

@@ -6,8 +6,14 @@ import re
 
 from .layout import chunk_names
 
-FIXED = ["anima_gen.h", "anima_gen_meta.c", "anima_gen_describe.c", "anima_gen_schedule.c", "anima_gen_shapes.c",
-         "anima_gen_tables.c", "anima_gen_runs.c"]
+# The longest compiles first (the build starts them in this order): at scale, the shared step functions.
+FIXED = ["anima_gen.h", "anima_gen_shapes.c", "anima_gen_meta.c", "anima_gen_describe.c", "anima_gen_schedule.c",
+         "anima_gen_runs.c", "anima_gen_tables.c"]
+
+
+def outputs_of(cat):
+    """The files render writes for this catalogue (`render --list`, which the build system runs at configure)."""
+    return FIXED + chunk_names([(g.name, len(g.subsystems)) for g in cat.groups])
 
 
 def list_outputs(path):

@@ -91,6 +91,7 @@ def loads_of(s, em, exprs):
 
 
 _LOAD = re.compile(r"const int64_t (\w+) = ([^;]*);")
+_WORD = re.compile(r"\w+")
 
 
 def prune(loads, codes):
@@ -98,18 +99,17 @@ def prune(loads, codes):
     proves cannot win (max(439, v) with v <= -3 is 439), so a name the rules read may not appear in the code;
     its load would be an unused variable, an error under -Werror. Input loads may name parameters (transforms)."""
     parsed = [(_LOAD.match(line), line) for line in loads]
-    text = "\n".join(codes)
-
-    def named(name, where):
-        return re.search(r"\b%s\b" % re.escape(name), where) is not None
-    need = {m.group(1) for m, _ in parsed if named(m.group(1), text)}
+    # A name appears in C text where it is a whole word: the words of each text, once.
+    words = set(_WORD.findall("\n".join(codes)))
+    reads = {m.group(1): set(_WORD.findall(m.group(2))) for m, _ in parsed}
+    need = {m.group(1) for m, _ in parsed if m.group(1) in words}
     grew = True
     while grew:
         grew = False
         for m, _ in parsed:
             if m.group(1) in need:
                 for m2, _ in parsed:
-                    if m2.group(1) not in need and named(m2.group(1), m.group(2)):
+                    if m2.group(1) not in need and m2.group(1) in reads[m.group(1)]:
                         need.add(m2.group(1))
                         grew = True
     return [line for m, line in parsed if m.group(1) in need]

@@ -63,11 +63,18 @@ else()
       VERBATIM)
     list(APPEND _fuzz_objs "${_obj}")
   endforeach()
+  # lld links the five of them in half the time of the default linker: they are linked again after every
+  # catalogue edit (they contain its generated C).
+  find_program(ANIMA_FUZZ_LLD NAMES ld.lld ld.lld-14)
+  set(_fuzz_ld)
+  if(ANIMA_FUZZ_LLD)
+    set(_fuzz_ld -fuse-ld=lld)
+  endif()
   set(_fuzzers)
   foreach(name options cmdline livecmd checkpoint scenario)
     set(_exe "${_fuzz_dir}/fuzz_${name}")
     add_custom_command(OUTPUT "${_exe}"
-      COMMAND "${ANIMA_FUZZ_CC}" ${_fuzz_cflags} -fsanitize=fuzzer "${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_${name}.c"
+      COMMAND "${ANIMA_FUZZ_CC}" ${_fuzz_cflags} -fsanitize=fuzzer ${_fuzz_ld} "${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_${name}.c"
               ${_fuzz_objs} -o "${_exe}"
       DEPENDS "${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_${name}.c" ${_fuzz_objs}
       COMMENT "FUZZ LD fuzz_${name}"

@@ -249,6 +249,9 @@ struct anima_sim {
 
 /* Puts the organism at tick 0 with the catalogue's initial state. */
 void anima_sim_init(struct anima_sim *sim, uint64_t seed, int env);
+/* Draws the parameters the catalogue declares as traits for this individual (call after anima_sim_init;
+ * a checkpoint carries the drawn values in its parameters). */
+void anima_sim_individual(struct anima_sim *sim, uint64_t individual);
 /* Advances one tick (computes tick+1); returns 1 when the organism is dead afterwards. */
 int anima_sim_step(struct anima_sim *sim);
 /* Applies a stimulus now (to the state of the current tick). */

@@ -47,6 +47,58 @@ void anima_sim_init(struct anima_sim *sim, uint64_t seed, int env)
 	derive_phases(sim);
 }
 
+/* Individuals (the same draw as gen/anima_gen/traits.py): a near-normal deviate in 1/1000 of an SD from 12
+ * uniforms of a counter-based stream keyed by (individual, parameter, k), apart from the noise stream. */
+static int64_t trait_deviate(uint64_t individual, uint32_t index)
+{
+	uint64_t base = anima_mix64(individual ^ 0x5EED7A175EED7A17ull);
+	int64_t total = 0;
+	for (uint32_t k = 0; k < 12; k++) {
+		uint64_t h = anima_mix64(base + (uint64_t)((index << 8) | k) * 0xD6E8FEB86659FD93ull) >> 32;
+		total += (int64_t)((h * 1000u) >> 32);
+	}
+	return total - 5994;
+}
+
+#define TRAIT_Q ((int64_t)1 << 20)
+#define TRAIT_EXP_LIMIT 8000
+
+/* e^(y/1000) in Q20 for |y| <= TRAIT_EXP_LIMIT: Taylor to the 4th power on y/16, squared four times. */
+static int64_t trait_exp_q20(int64_t y)
+{
+	int64_t t = y * TRAIT_Q / 16000;
+	int64_t t2 = t * t / TRAIT_Q;
+	int64_t t3 = t2 * t / TRAIT_Q;
+	int64_t t4 = t2 * t2 / TRAIT_Q;
+	int64_t e = TRAIT_Q + t + t2 / 2 + t3 / 6 + t4 / 24;
+	for (int k = 0; k < 4; k++)
+		e = e * e / TRAIT_Q;
+	return e;
+}
+
+void anima_sim_individual(struct anima_sim *sim, uint64_t individual)
+{
+	const uint32_t nparams = ANIMA_NPARAMS; /* may be 0 */
+	for (uint32_t k = 0; k < nparams; k++) {
+		int32_t dist = anima_param_trait[k][0], sd = anima_param_trait[k][1];
+		if (!dist)
+			continue;
+		int64_t z = trait_deviate(individual, k), value = anima_param_values[k], v;
+		if (dist == 1) {
+			v = value + (int64_t)sd * z / 1000;
+		} else {
+			int64_t y = (int64_t)sd * z / 1000;
+			y = y < -TRAIT_EXP_LIMIT ? -TRAIT_EXP_LIMIT : y > TRAIT_EXP_LIMIT ? TRAIT_EXP_LIMIT : y;
+			v = value * trait_exp_q20(y) / TRAIT_Q;
+		}
+		if (v < anima_param_range[k][0])
+			v = anima_param_range[k][0];
+		if (v > anima_param_range[k][1])
+			v = anima_param_range[k][1];
+		sim->params[k] = (int32_t)v;
+	}
+}
+
 int anima_sim_step(struct anima_sim *sim)
 {
 	struct anima_ctx c;

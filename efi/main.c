@@ -54,6 +54,7 @@ static int load_organism(EFI_SYSTEM_TABLE *st, char *err, size_t errlen)
 		if (!opts.seed_given && !hw_seed(&seed))
 			seed = FIXED_SEED;
 		anima_sim_init(&sim, seed, opts.env);
+		anima_sim_individual(&sim, opts.individual_given ? opts.individual : seed);
 		return 0;
 	}
 	err[0] = 0;

@@ -295,6 +295,7 @@ int main(int argc, char **argv)
 					"and parameter values go on under this build's rules\n", shown(opts.resume));
 	} else {
 		anima_sim_init(&sim, opts.seed, opts.env);
+		anima_sim_individual(&sim, opts.individual_given ? opts.individual : opts.seed);
 	}
 	anima_options_apply_sets(&opts, &sim);
 	if (opts.describe) {

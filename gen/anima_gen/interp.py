@@ -4,16 +4,18 @@ its code: no layout, no generated C, no engine. Tests require its traces to equa
 from . import builtins as B
 from . import expr as X
 from . import probe as PR
+from .traits import individual_params
 
 
 class Interpreter:
-    def __init__(self, cat, seed=1, env=0, sets=()):
+    def __init__(self, cat, seed=1, env=0, sets=(), individual=None):
         self.cat = cat
         self.seed = seed
         self.env = env
         self.tick = 0
         self.state = {v: v.init for v in cat.variables}
-        self.params = {p: p.value for p in cat.params}
+        # The individual is drawn first; --set overrides a drawn trait like any parameter.
+        self.params = individual_params(cat, seed if individual is None else individual)
         for p, value in sets:
             self.params[p] = value
         self.history = {}  # delayed sources: {var: {tick: value}}
@@ -225,6 +227,7 @@ def main(cat, argv):
 
     ap = OneLineParser(prog="anima-gen run")
     ap.add_argument("--seed", type=whole(0), default=1)
+    ap.add_argument("--individual", type=whole(0), default=None)
     ap.add_argument("--ticks", type=whole(0), default=86400)
     ap.add_argument("--every", type=whole(1), default=60)
     ap.add_argument("--env", choices=["normal", "dark", "light"], default="normal")
@@ -266,7 +269,7 @@ def main(cat, argv):
     except OSError as e:
         sys.stderr.write("anima-gen run: --trace %r: %s\n" % (a.trace, e.strerror or e))
         return 1
-    it = Interpreter(cat, a.seed, ["normal", "dark", "light"].index(a.env), sets)
+    it = Interpreter(cat, a.seed, ["normal", "dark", "light"].index(a.env), sets, a.individual)
     it.run(a.ticks, a.every, sched, lambda line: f.write(line + "\n"))
     f.flush()
     return 0

@@ -13,6 +13,7 @@ from . import expr as X
 from . import probe as P
 from .ranges import Analyser
 from .diag import Pos
+from .traits import DISTS
 from .yamlsrc import Map, Scalar, Seq
 
 FORMAT = 1
@@ -59,6 +60,8 @@ class Param:
         self.value = self.lo = self.hi = 0
         self.unit = self.doc = ""
         self.index = None
+        self.dist = 0  # 0: the same for everyone; else traits.DISTS[...]: drawn per individual
+        self.sd = 0
 
 
 class Input:
@@ -437,7 +440,7 @@ class Builder:
         m = self.want_map(node, what)
         if m is None:
             return
-        self.keys(m, {"value", "range", "unit", "doc"}, ["value", "unit", "doc"], what)
+        self.keys(m, {"value", "range", "unit", "doc", "trait"}, ["value", "unit", "doc"], what)
         if m.get("value") is not None:
             p.value = self.want_int(m.get("value"), "'value' of %s" % what) or 0
         p.lo = p.hi = p.value
@@ -451,6 +454,31 @@ class Builder:
             p.unit = self.want_str(m.get("unit"), "'unit' of %s" % what) or ""
         if m.get("doc") is not None:
             p.doc = self.want_str(m.get("doc"), "'doc' of %s" % what) or ""
+        if m.get("trait") is not None:
+            self.trait(p, m.get("trait"), m, what)
+
+    def trait(self, p, node, m, what):
+        """`trait: {sd: N, dist: normal|lognormal}`: the parameter is drawn per individual (gen/anima_gen/traits.py)."""
+        t = self.want_map(node, "'trait' of %s" % what)
+        if t is None:
+            return
+        if not self.keys(t, {"sd", "dist"}, ["sd", "dist"], "'trait' of %s" % what):
+            return
+        dist = t.get("dist")
+        if not isinstance(dist, Scalar) or dist.kind != "str" or dist.value not in DISTS:
+            self.err(dist.pos, "'dist' of the trait of %s must be normal or lognormal, found %s" % (what, describe(dist)))
+            return
+        limit = 2000 if dist.value == "lognormal" else INT32_MAX
+        sd = self.want_int(t.get("sd"), "'sd' of the trait of %s" % what, 0, limit)
+        if sd is None:
+            return
+        if m.get("range") is None or p.lo == p.hi:
+            self.err(t.pos, "%s has a trait but no range to draw in: give it 'range: [low, high]'" % what)
+            return
+        if dist.value == "lognormal" and (p.value <= 0 or p.lo < 0):
+            self.err(dist.pos, "a lognormal trait needs a positive value and a range >= 0 (%s is %d in [%d, %d])" % (what, p.value, p.lo, p.hi))
+            return
+        p.dist, p.sd = DISTS[dist.value], sd
 
     def input(self, s, key, knode, node):
         name = self.check_name(key, knode.pos, "input name")
@@ -688,7 +716,7 @@ def canonical_parts(cat):
         "alive": cat.alive.full if cat.alive else None,
         "cause": cat.cause.full if cat.cause else None,
         "init": [[v.full, v.init] for v in cat.variables],
-        "params": [[p.sub.name, p.name, p.value] for p in cat.params],
+        "params": [[p.sub.name, p.name, p.value] + ([p.dist, p.sd] if p.dist else []) for p in cat.params],
     }
     if cat.probe is not None:  # (a catalogue without a probe keeps the hash it had before probes existed)
         meta["probe"] = P.canonical(cat.probe)

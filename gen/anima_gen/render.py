@@ -323,6 +323,7 @@ def render(cat, outdir, source_name):
                init=lay.init_state(), params=[p.value for p in cat.params],
                param_names=["%s.%s" % (p.sub.name, p.name) for p in cat.params],
                param_ranges=[(p.lo, p.hi) for p in cat.params],
+               param_traits=[(p.dist, p.sd) for p in cat.params],
                trace_slots=[v.slot for v in cat.variables], header=header,
                stimuli=cat.stimuli, stim_handlers=stim_handlers,
                slots=slot_views, rates=rate_views, rings=lay.rings,

@@ -95,8 +95,10 @@ def build_sim(catalogue, workdir):
     return exe
 
 
-def run_args(seed=1, ticks=86400, every=60, env="normal", stimuli=()):
+def run_args(seed=1, ticks=86400, every=60, env="normal", stimuli=(), individual=None):
     args = ["--seed", str(seed), "--ticks", str(ticks), "--every", str(every), "--env", env]
+    if individual is not None:
+        args += ["--individual", str(individual)]
     for s in stimuli:
         args += ["--stimulus", s]
     return args

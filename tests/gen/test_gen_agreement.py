@@ -28,6 +28,8 @@ CASES = [
                             "5000:light=300", "4000:meal=1000", "19999:stress=1", "30000:meal=5"])),
     ("mixed", dict(seed=18446744073709551615, ticks=25000, every=13, env="light",
                    stimuli=["3:chill=500", "3:chill=-500", "60:stress=100", "61:meal=1000"])),
+    ("mixed", dict(seed=5, individual=12345678901, ticks=30000, every=300)),
+    ("mixed", dict(seed=6, individual=0, ticks=30000, every=300, env="dark")),
     ("death", dict(seed=1, ticks=20000, every=1)),
     ("death", dict(seed=2, ticks=20000, every=7)),
     ("death", dict(seed=4, ticks=20000, every=100)),
@@ -41,7 +43,8 @@ CASES = [
 
 def case_id(case):
     name, kw = case
-    return "%s-seed%d-%s-every%d" % (name, kw["seed"], kw.get("env", "normal"), kw["every"])
+    who = "-individual%d" % kw["individual"] if "individual" in kw else ""
+    return "%s-seed%d%s-%s-every%d" % (name, kw["seed"], who, kw.get("env", "normal"), kw["every"])
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +125,22 @@ def test_shared_shapes_agree_with_the_interpreter(build, tmp_path):
     kw = dict(seed=5, ticks=8000, every=7, stimuli=["0:meal=800", "3000:stress=900", "3001:meal=200"])
     sim, ref = sim_trace(exe, **kw), interp_trace(path, **kw)
     assert sim == ref, first_difference(sim, ref)
+
+
+def test_trait_draw_is_a_sound_distribution():
+    """The trait draw (gen/anima_gen/traits.py; anima_sim_individual does the same, and the 'individual' cases
+    above hold C to it through the traces): e^y within 0.5 % (or 3 units of 2^-20) over the exponent range, deviates of mean 0 and
+    SD 1000."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "gen"))
+    from anima_gen import traits
+    # exp in Q20 stays within 0.5 % of e^y (or its resolution) over the whole exponent range
+    import math
+    for y in range(-traits.EXP_LIMIT, traits.EXP_LIMIT + 1, 37):
+        exact = math.exp(y / 1000) * traits.Q
+        assert abs(traits.exp_q20(y) - exact) <= max(5e-3 * exact, 3), y
+    # the deviate has mean ~0 and SD ~1000 over individuals
+    zs = [traits.deviate(i, 3) for i in range(4000)]
+    m = sum(zs) / len(zs)
+    sd = (sum((z - m) ** 2 for z in zs) / len(zs)) ** 0.5
+    assert abs(m) < 50 and 950 < sd < 1050, (m, sd)

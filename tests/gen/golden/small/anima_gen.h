@@ -61,6 +61,7 @@ extern const int32_t anima_init_state[13];
 extern const int32_t anima_param_values[2];
 extern const char *const anima_param_names[2];
 extern const int32_t anima_param_range[2][2];
+extern const int32_t anima_param_trait[2][2];
 extern const uint32_t anima_trace_slots[13];
 extern const char anima_trace_header[];
 extern const struct anima_stim_desc anima_stimuli[4];

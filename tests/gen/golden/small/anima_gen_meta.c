@@ -56,6 +56,13 @@ const int32_t anima_param_range[2][2] = {
 	{0, 86399},
 };
 
+/* Parameter k's trait {distribution, sd}: 0 the same for everyone, 1 normal, 2 lognormal (drawn per individual
+ * by anima_sim_individual, the same draw as gen/anima_gen/traits.py). */
+const int32_t anima_param_trait[2][2] = {
+	{0, 0},
+	{0, 0},
+};
+
 /* Trace column k+1 (catalogue order) is state slot anima_trace_slots[k] (layout order). */
 const uint32_t anima_trace_slots[13] = {
 	0,

@@ -56,9 +56,9 @@ class Trace:
         return "reason=death" in self.end()
 
 
-def run(seed, ticks, every=60, env=None, stimuli=(), cache={}):
+def run(seed, ticks, every=60, env=None, stimuli=(), extra=(), cache={}):
     """Runs anima-sim once per distinct argument set and keeps the parsed trace."""
-    args = [SIM, "--seed", str(seed), "--ticks", str(ticks), "--every", str(every), "--trace", "-"]
+    args = [SIM, "--seed", str(seed), "--ticks", str(ticks), "--every", str(every), "--trace", "-"] + list(extra)
     if env:
         args += ["--env", env]
     for s in stimuli:

@@ -54,10 +54,21 @@ def test_3_nrem_rem_cycles(seed):
         assert all(70 <= g <= 120 for g in gaps), what
 
 
+def dim_evenings(seed):
+    """The normal run with dim light (250, about 10 lux) from 17:00 until lights off, as melatonin onset is
+    measured (dim-light melatonin onset, Lewy & Sack 1989): bright evening light suppresses it (Gooley 2011)."""
+    stim = []
+    for d in range(5):
+        stim += ["%d:light=250" % (d * DAY + 17 * HOUR), "%d:light=auto" % (d * DAY + 23 * HOUR)]
+    tr = run(seed, TICKS, 60, stimuli=stim)
+    return tr, [Night(tr, d) for d in NIGHTS]
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_4_melatonin(seed):
-    tr, ns = nights(seed)
+    tr, ns = dim_evenings(seed)
     for n in ns:
+        assert n.onset is not None, "seed %d: no sleep in the night after day %d" % (seed, n.day)
         _, day = tr.window("melatonin.level", n.day * DAY + 10 * HOUR, n.day * DAY + 18 * HOUR)
         base = mean(day)
         _, night = tr.window("melatonin.level", n.onset, n.offset)

@@ -5,11 +5,13 @@ streams, so the difference is the challenge's effect) and checks that the contro
 The challenge runs of tests 9-11 are reused from the run cache when they run in the same session."""
 import pytest
 
-from organism import DAY, HOUR, MINUTE, SEEDS, mean, run
+from organism import DAY, HOUR, MINUTE, SEEDS, mean, prefetch, run
 
 FEW = SEEDS                             # behaviours on seeds 1-10, like the phenomena
 NORMAL = 4 * DAY + 14 * HOUR            # the undisturbed run of test_daily.py
 FREE = 12 * DAY                         # free-running runs, every 10 minutes
+STRESS = 2 * DAY + 15 * HOUR            # as in test_10
+STARVE = DAY + 8 * HOUR                 # as in test_11
 
 
 def period(tr, start=2 * DAY):
@@ -34,6 +36,21 @@ def main_onsets(tr, start=2 * DAY):
 def minutes(tr, name, t0, t1, pred):
     _, vals = tr.window(name, t0, t1)
     return sum(tr.every for v in vals if pred(v)) / MINUTE
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _runs():
+    def runs_of(seed):
+        for env in ("dark", "light", None):
+            run(seed, FREE, 600, env=env)
+        run(seed, NORMAL, 60)
+        deprived(seed)
+        lit_at_night(seed)
+        run(seed, INFECT + 9 * DAY, 60, stimuli=["%d:infection=600" % INFECT])
+        meal_pair(seed)
+        run(seed, STARVE + 120 * DAY, 600, stimuli=["%d:food_supply=0" % STARVE])
+        run(seed, STRESS + 4 * HOUR, 10, stimuli=["%d:stress=800" % STRESS])
+    prefetch(runs_of)
 
 
 # --- circadian: free run in darkness, constant light --------------------------------------------------------
@@ -98,13 +115,21 @@ def test_sleep_deprivation_rebound(seed):
     assert p_dep >= p_ctl + 80, "seed %d: pressure %d at recovery onset, %d control" % (seed, p_dep, p_ctl)
 
 
+LIT = (3 * DAY + 1 * HOUR, 3 * DAY + 3 * HOUR)    # light=1000 from 01:00 to 03:00 of the deprived night
+
+
+def lit_at_night(seed):
+    on, off = LIT
+    return run(seed, NORMAL, 60, stimuli=["%d:keep_awake=1440" % DEPRIVE, "%d:light=1000" % on, "%d:light=auto" % off])
+
+
 @pytest.mark.parametrize("seed", FEW)
 def test_light_at_night_suppresses_melatonin(seed):
     """Bright light in the middle of the night suppresses melatonin within an hour or two (Lewy 1980); the
     organism is kept awake (eyes open) as in that experiment, and compared with being awake in the dark."""
     dark = deprived(seed)
-    on, off = 3 * DAY + 1 * HOUR, 3 * DAY + 3 * HOUR
-    lit = run(seed, NORMAL, 60, stimuli=["%d:keep_awake=1440" % DEPRIVE, "%d:light=1000" % on, "%d:light=auto" % off])
+    on, off = LIT
+    lit = lit_at_night(seed)
     _, m_dark = dark.window("melatonin.level", on + HOUR, off)
     _, m_lit = lit.window("melatonin.level", on + HOUR, off)
     _, m_before = dark.window("melatonin.level", on - 30 * MINUTE, on)
@@ -140,16 +165,26 @@ def test_sickness_behaviour(seed):
 
 # --- metabolism: a meal; starvation --------------------------------------------------------------------------
 
-MEAL = 2 * DAY + 9 * HOUR + 30 * MINUTE     # between breakfast (~07:15) and lunch (~13:00)
+MEAL = 2 * DAY + 9 * HOUR + 30 * MINUTE     # 09:30 of day 2
+FAST = 2 * DAY + 3 * HOUR                   # food withheld from 03:00 (asleep): an overnight fast, no breakfast
+
+
+def meal_pair(seed):
+    """A mixed-meal test: after an overnight fast, the meal at 09:30 with food withheld until the end, against a
+    control fasting on (a preload study, Blundell et al. 2010: satiety is measured against a hungry control).
+    In the normal run the control eats its own breakfast and lunch at times that vary between individuals, so
+    its glucose and hunger are the course of other meals, not a baseline."""
+    fast = ["%d:food_supply=0" % FAST]
+    return (run(seed, MEAL + 5 * HOUR, 60, stimuli=fast),
+            run(seed, MEAL + 5 * HOUR, 60, stimuli=fast + ["%d:meal=600" % MEAL]))
 
 
 @pytest.mark.parametrize("seed", FEW)
 def test_meal(seed):
-    """A meal (meal=600, about 900 kcal) raises glucose and insulin within the hour; glucose is back on the
-    control's course by 3.5-4 h (a large mixed meal's excursion ends in 3-4 h), insulin's excess has halved
-    by 4 h, and hunger is lower than in the control for hours."""
-    ctl = run(seed, NORMAL, 60)
-    fed = run(seed, NORMAL, 60, stimuli=["%d:meal=600" % MEAL])
+    """A meal (meal=600, about 900 kcal) after an overnight fast raises glucose and insulin within the hour;
+    glucose is back on the fasting control's course by 3.5-4 h (a large mixed meal's excursion ends in 3-4 h),
+    insulin's excess has halved by 4 h, and hunger is lower than in the control for hours."""
+    ctl, fed = meal_pair(seed)
 
     def excess(name, a, b):
         _, x = fed.window(name, MEAL + a, MEAL + b)
@@ -173,7 +208,7 @@ def test_meal(seed):
 def test_starvation_reserve_and_awareness(seed):
     """Without food the energy reserve falls steadily (fat carries most of the deficit), and the organism's
     awareness of its mortality rises as health fails; fed, the reserve holds."""
-    t = DAY + 8 * HOUR                      # as in test_11
+    t = STARVE
     tr = run(seed, t + 120 * DAY, 600, stimuli=["%d:food_supply=0" % t])
     end = int(tr.end().split("end tick=")[1].split()[0])
     days = (end - t) // DAY
@@ -199,7 +234,7 @@ def test_starvation_reserve_and_awareness(seed):
 def test_stress_arousal(seed):
     """An acute stressor raises heart rate and arousal within minutes (the defence reaction); the control run
     at the same time does not."""
-    t = 2 * DAY + 15 * HOUR                 # as in test_10
+    t = STRESS
     st = run(seed, t + 4 * HOUR, 10, stimuli=["%d:stress=800" % t])
     ctl = run(seed, NORMAL, 60)
     for name, rise in (("heart.rate", 15), ("affect.arousal", 150)):

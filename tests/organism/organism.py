@@ -3,6 +3,7 @@
 Every measure here is a plain function of the trace, so that the tests read as the phenomena they check."""
 import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 DAY = 86400
 HOUR = 3600
@@ -10,6 +11,10 @@ MINUTE = 60
 
 SIM = os.environ.get("ANIMA_SIM", "build/anima-sim")
 SEEDS = list(range(1, 11))
+JOBS = 2                                # runs at a time in prefetch (the test machine has two cores)
+# The columns the tests read: printing and parsing the other ~220 costs most of a run's time.
+COLUMNS = ("sleep.*,circadian.*,melatonin.level,cortisol.level,body.temp,heart.rate,eeg.*,metabolism.*,insulin.level,"
+           "drive.hunger,affect.*,mortality.awareness,immune.pathogen,life.*,adipose.fat,muscle.protein")
 
 
 class Trace:
@@ -56,9 +61,12 @@ class Trace:
         return "reason=death" in self.end()
 
 
-def run(seed, ticks, every=60, env=None, stimuli=(), extra=(), cache={}):
-    """Runs anima-sim once per distinct argument set and keeps the parsed trace."""
+def run(seed, ticks, every=60, env=None, stimuli=(), extra=(), columns=COLUMNS, cache={}):
+    """Runs anima-sim once per distinct argument set and keeps the parsed trace (the COLUMNS the tests read, or
+    every column with columns=None)."""
     args = [SIM, "--seed", str(seed), "--ticks", str(ticks), "--every", str(every), "--trace", "-"] + list(extra)
+    if columns:
+        args += ["--columns", columns]
     if env:
         args += ["--env", env]
     for s in stimuli:
@@ -68,6 +76,13 @@ def run(seed, ticks, every=60, env=None, stimuli=(), extra=(), cache={}):
         out = subprocess.run(args, check=True, capture_output=True, text=True, timeout=600)
         cache[key] = Trace(out.stdout + out.stderr)
     return cache[key]
+
+
+def prefetch(runs_of, seeds=SEEDS):
+    """Makes the runs that runs_of(seed) asks for, for every seed, JOBS at a time, into run()'s cache: a test
+    module calls it once (a module-scoped fixture) so that the two cores run two seeds at once."""
+    with ThreadPoolExecutor(JOBS) as pool:
+        list(pool.map(runs_of, seeds))
 
 
 def runs(lengths):

@@ -1,13 +1,34 @@
 """Phenomena 9-11: infection, acute stress and starvation, on seeds 1..10."""
 import pytest
 
-from organism import DAY, HOUR, MINUTE, SEEDS, mean, run
+from organism import DAY, HOUR, MINUTE, SEEDS, mean, prefetch, run
+
+INFECT = 2 * DAY + 12 * HOUR
+STRESS = 2 * DAY + 15 * HOUR
+STARVE = DAY + 8 * HOUR
+
+
+def infected(seed):
+    return run(seed, INFECT + 9 * DAY, 60, stimuli=["%d:infection=600" % INFECT])
+
+
+def stressed(seed):
+    return run(seed, STRESS + 4 * HOUR, 10, stimuli=["%d:stress=800" % STRESS])
+
+
+def starved(seed):
+    return run(seed, STARVE + 120 * DAY, 600, stimuli=["%d:food_supply=0" % STARVE])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _runs():
+    prefetch(lambda seed: (infected(seed), stressed(seed), starved(seed)))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_9_infection_fever_clearance_survival(seed):
-    t = 2 * DAY + 12 * HOUR
-    tr = run(seed, t + 9 * DAY, 60, stimuli=["%d:infection=600" % t])
+    t = INFECT
+    tr = infected(seed)
     assert not tr.died(), "seed %d: %s" % (seed, tr.end())
     assert tr["life.alive"][-1] == 1
     _, now = tr.window("body.temp", t, t + DAY)
@@ -22,8 +43,8 @@ def test_9_infection_fever_clearance_survival(seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_10_acute_stress(seed):
-    t = 2 * DAY + 15 * HOUR
-    tr = run(seed, t + 4 * HOUR, 10, stimuli=["%d:stress=800" % t])
+    t = STRESS
+    tr = stressed(seed)
     _, cb = tr.window("cortisol.level", t - 30 * MINUTE, t)
     _, hb = tr.window("heart.rate", t - 30 * MINUTE, t)
     base, hr0 = mean(cb), mean(hb)
@@ -38,8 +59,8 @@ def test_10_acute_stress(seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_11_starvation(seed):
-    t = DAY + 8 * HOUR
-    tr = run(seed, t + 120 * DAY, 600, stimuli=["%d:food_supply=0" % t])
+    t = STARVE
+    tr = starved(seed)
     _, g = tr.window("metabolism.glucose", t, t + 2 * DAY)
     assert min(g) >= 60, "seed %d: glucose fell to %d within 48 h of fasting" % (seed, min(g))
     assert tr.died(), "seed %d: still alive after 120 days without food" % seed

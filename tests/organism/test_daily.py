@@ -2,7 +2,7 @@
 checked on seeds 1..10 for the nights that begin on the evenings of days 1, 2 and 3 (from the second night on)."""
 import pytest
 
-from organism import DAY, HOUR, MINUTE, SEEDS, Night, hm, mean, run
+from organism import DAY, HOUR, MINUTE, SEEDS, Night, hm, mean, prefetch, run
 
 NIGHTS = (1, 2, 3)
 TICKS = 4 * DAY + 14 * HOUR
@@ -20,6 +20,11 @@ def nights(seed):
         assert n.onset is not None, "seed %d: no sleep in the night after day %d" % (seed, d)
         out.append(n)
     return tr, out
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _runs():
+    prefetch(lambda seed: (normal(seed), dim_evenings(seed)))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -141,7 +146,7 @@ def test_8_eeg(seed):
 
 
 def test_state_variables_move():
-    tr = run(1, 3 * DAY, 60)
+    tr = run(1, 3 * DAY, 60, columns=None)
     names = tr.header[1:]
     moving = [c for c in names if len(set(tr[c])) > 1]
     assert len(moving) >= 0.9 * len(names), sorted(set(names) - set(moving))

@@ -4,9 +4,14 @@ The lifespans themselves (death of old age at 70-95 years, about 2e9 ticks each)
 `tools/lifespans`, not here."""
 import pytest
 
-from organism import DAY, SEEDS, mean, run
+from organism import DAY, SEEDS, mean, prefetch, run
 
 YEARS2 = 730 * DAY
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _runs():
+    prefetch(lambda seed: run(seed, YEARS2, 86400), [1, 2, 3, 4, 5])
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])

@@ -74,6 +74,54 @@ def test_outputs_lists_what_render_writes(tmp_path):
     assert sorted(r.stdout.split()) == listing(out)
 
 
+def test_render_list_is_outputs(tmp_path):
+    """The build system takes the file list from `render --list` at configure time and from `outputs` when the
+    catalogue is broken: both must name, in the same order, exactly the files render writes."""
+    r = gen("outputs", SMALL)
+    out = tmp_path / "g"
+    listed = gen("render", SMALL, "-o", str(out), "--list", "--no-warnings")
+    assert (listed.returncode, listed.stderr) == (0, "")
+    assert listed.stdout.split() == r.stdout.split()
+    assert sorted(listed.stdout.split()) == listing(str(out))
+
+
+def test_plan_packs_only_large_catalogues():
+    """Group files: one per group (or per 64 subsystems of it) up to 64 files; beyond that, consecutive groups
+    packed into at most 32 files that together hold every subsystem once, in catalogue order."""
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, "gen"))
+    from anima_gen.layout import plan
+    small = [("a", 3), ("b", 130), ("c", 0)]
+    assert [name for name, _ in plan(small)] == ["group_a", "group_b_0", "group_b_1", "group_b_2", "group_c"]
+    big = [("g%d" % k, 20 + k % 50) for k in range(900)] + [("huge", 1000)]
+    files = plan(big)
+    assert 2 <= len(files) <= 32
+    assert [name for name, _ in files] == ["group__pack_%d" % k for k in range(len(files))]
+    covered = [(gi, j) for _, parts in files for gi, a, b in parts for j in range(a, b)]
+    assert covered == [(gi, j) for gi, (_, size) in enumerate(big) for j in range(size)]
+
+
+def test_packed_catalogue_compiles_and_keeps_its_hash(tmp_path):
+    """A synthetic catalogue large enough to be packed renders into group__pack_K.c files that compile, and
+    anima-sim's catalogue hash (combined from the files' parts at run time) is the generator's."""
+    import re
+    import subprocess
+    cat = tmp_path / "synth.yaml"
+    r = gen("synth", 2700, "-o", cat)
+    assert r.returncode == 0, r.stderr
+    out, stamp = tmp_path / "g", tmp_path / "render.stamp"
+    r = gen("render", cat, "-o", out, "--stamp", stamp, "--list", "--no-warnings")
+    assert (r.returncode, r.stderr) == (0, "")
+    names = r.stdout.split()
+    assert any(n.startswith("group__pack_") for n in names) and not any(n.startswith("group_g") for n in names)
+    assert sorted(names) == listing(str(out))
+    exe = compile_sim(str(out), str(tmp_path / "anima-sim"), extra=["-O0"])
+    version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30).stdout
+    assert re.search(r"catalogue=([0-9a-f]{16})", version).group(1) == stamp.read_text().strip()
+    info = subprocess.run([exe, "--catalogue-info"], capture_output=True, text=True, timeout=30).stdout
+    assert "subsystems=2700 " in info
+
+
 def test_stamp_and_failed_render_writes_nothing(tmp_path):
     out = tmp_path / "g"
     stamp = tmp_path / "render.stamp"

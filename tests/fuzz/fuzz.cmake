@@ -73,10 +73,18 @@ else()
   set(_fuzzers)
   foreach(name options cmdline livecmd checkpoint scenario)
     set(_exe "${_fuzz_dir}/fuzz_${name}")
+    # The harness is an object of its own, so that relinking after a catalogue edit does not compile it again.
+    set(_harness "${_fuzz_dir}/obj/harness_${name}.o")
+    add_custom_command(OUTPUT "${_harness}"
+      COMMAND "${ANIMA_FUZZ_CC}" ${_fuzz_cflags} -fsanitize=fuzzer-no-link -MD -MF "${_harness}.d"
+              -c "${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_${name}.c" -o "${_harness}"
+      DEPENDS "${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_${name}.c"
+      DEPFILE "${_harness}.d"
+      COMMENT "FUZZ CC fuzz_${name}.c"
+      VERBATIM)
     add_custom_command(OUTPUT "${_exe}"
-      COMMAND "${ANIMA_FUZZ_CC}" ${_fuzz_cflags} -fsanitize=fuzzer ${_fuzz_ld} "${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_${name}.c"
-              ${_fuzz_objs} -o "${_exe}"
-      DEPENDS "${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_${name}.c" ${_fuzz_objs}
+      COMMAND "${ANIMA_FUZZ_CC}" ${_fuzz_cflags} -fsanitize=fuzzer ${_fuzz_ld} "${_harness}" ${_fuzz_objs} -o "${_exe}"
+      DEPENDS "${_harness}" ${_fuzz_objs}
       COMMENT "FUZZ LD fuzz_${name}"
       VERBATIM)
     list(APPEND _fuzzers "${_exe}")

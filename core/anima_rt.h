@@ -34,8 +34,9 @@ static inline int64_t anima_approach(int64_t x, int64_t target, int64_t k)
 {
 	int64_t d = target - x;
 	int64_t q = d * k / 65536;
-	if (q == 0 && d != 0)
-		q = d > 0 ? 1 : -1;
+	/* Without a branch: near the target whether q is 0 is as good as random, and a mispredicted branch costs
+	 * more than the arithmetic. */
+	q += (int64_t)(q == 0) * ((int64_t)(d > 0) - (int64_t)(d < 0));
 	return x + q;
 }
 
@@ -67,6 +68,13 @@ static inline int64_t anima_table_eval(int64_t x, const struct anima_table *t)
 typedef void (*anima_shape_fn)(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
 			       int32_t *restrict N, const struct anima_ctx *restrict c, const int32_t *restrict O,
 			       uint32_t count);
+
+/* A hint that *p will be read soon (no effect on any value). */
+#if defined(__GNUC__) || defined(__clang__)
+#define anima_prefetch(p) __builtin_prefetch(p)
+#else
+#define anima_prefetch(p) ((void)(p))
+#endif
 
 struct anima_shape_run {
 	anima_shape_fn fn;

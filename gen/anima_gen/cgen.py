@@ -139,6 +139,7 @@ class Emitter:
         self.memo = {}
         self.shareable = True
         self.table_positions = []  # placeholders holding a table index (local until shapes are decided)
+        self.var_positions = []  # (placeholder, Var) for placeholders holding a variable's state slot
 
     def k(self, value, key=None):
         """A constant of this subsystem: a literal, or in shape mode a placeholder for it."""
@@ -167,7 +168,11 @@ class Emitter:
         return self.local("i", i, self.sub.inputs)
 
     def var_slot(self, v):
-        return self.k(v.slot, ("var", v.slot))
+        n = len(self.vals)
+        code = self.k(v.slot, ("var", v.slot))
+        if len(self.vals) > n:
+            self.var_positions.append((n, v))  # a slot: find_shapes takes it again after ordering the layout
+        return code
 
     def param_index(self, p):
         return self.k(p.index, ("param", p.index))
@@ -290,9 +295,9 @@ class Emitter:
         if i.delay > 0:
             r = i.ring
             back = i.delay if self.in_handler else i.delay + 1
-            src = "(int64_t)D[%s + ((c->tick - %s) & %s)]" % (self.k(r.offset), self.k(back), self.k(r.size - 1))
+            src = "(int64_t)D[%s]" % r.entry_code(back, self.k)
         else:
-            src = "(int64_t)S[%s]" % self.k(i.src.slot, ("var", i.src.slot))
+            src = "(int64_t)S[%s]" % self.var_slot(i.src)
         if i.transform is not None:
             return self.c(i.transform, x=src)
         return src

@@ -2,6 +2,14 @@
 
 Variables are laid out by schedule slot (update period, then phase), so that all variables updated in one
 tick by one slot are contiguous and committing them is a single copy. Delayed couplings get ring buffers.
+
+A delayed source that changes only when its own subsystem runs (every E ticks at phase p) has a ring with one
+entry per update, not per tick: entry floor(tick / E) (mod its size) is written when the slot commits, and
+the value at the end of tick x is entry floor((x - p) / E), the last update at or before x. The ring is E times
+smaller and is written once per E ticks, which is what keeps the rings of a large catalogue (tens of MB with
+one entry per tick) out of the caches' way. A source that can change between its updates (a stimulus handler
+or the probe writes it), one updated every tick, and one read by a subsystem the probe advances (the probe
+steps it at later ticks than the rings have recorded, and must see what it always saw) keeps one entry per tick.
 """
 
 CHUNK_SUBSYSTEMS = 64  # generated C is split per group, and groups into chunks of this many subsystems
@@ -17,9 +25,25 @@ class Slot:
 
 
 class Ring:
-    def __init__(self, src, size):
-        self.src, self.size = src, size
+    """The delayed values of `src`: `size` words from offset. every == 0: one entry per tick, entry tick % size;
+    every == E > 0: one entry per update of src's subsystem, entry floor(tick / E) % size, written at its
+    updates (src.sub.phase)."""
+
+    def __init__(self, src, size, every):
+        self.src, self.size, self.every = src, size, every
         self.offset = 0
+
+    def entry_code(self, back, k, tick="c->tick"):
+        """C for the index into D of the value src had at the end of tick `tick` - back; k writes a constant.
+        Per update: entry floor((x - p) / E) with x = tick - back, computed as floor((tick + A) / E) with
+        A = E * size - back - p >= 0 (size > back / E + 2, so A keeps the numerator non-negative from tick 0
+        on and adds exactly `size` to the quotient, which the mask takes off). E is written as a literal: the
+        division is a multiplication."""
+        if not self.every:
+            return "%s + ((%s - %s) & %s)" % (k(self.offset), tick, k(back), k(self.size - 1))
+        a = self.every * self.size - back - self.src.sub.phase
+        assert a >= 0
+        return "%s + (((%s + %s) / %d) & %s)" % (k(self.offset), tick, k(a), self.every, k(self.size - 1))
 
 
 class Layout:
@@ -31,24 +55,19 @@ class Layout:
             slots.setdefault((s.every, s.phase), Slot(s.every, s.phase)).subsystems.append(s)
         self.slots = [slots[k] for k in sorted(slots)]
         self.slot_of = slots
-        n = 0
-        for sl in self.slots:
-            sl.first = n
-            for s in sl.subsystems:
-                for v in s.vars:
-                    v.slot = n
-                    n += 1
-            sl.count = n - sl.first
-        self.nvars = n
+        self.nvars = self.place()
+        per_tick = per_tick_sources(cat)
         rings = {}
         for i in cat.couplings:
             if i.src is not None and i.delay > 0:
+                every = 0 if i.src.index in per_tick else i.src.sub.every
+                need = i.delay + 1 if not every else i.delay // every + 3
                 size = 1
-                while size < i.delay + 1:
+                while size < need:
                     size <<= 1
                 r = rings.get(i.src.index)
                 if r is None or r.size < size:
-                    rings[i.src.index] = Ring(i.src, size)
+                    rings[i.src.index] = Ring(i.src, size, every)
         self.rings = [rings[k] for k in sorted(rings)]
         off = 0
         for r in self.rings:
@@ -61,11 +80,43 @@ class Layout:
                 i.ring = ring_of[i.src.index]
         self.chunks = chunks(cat)
 
+    def place(self):
+        """Gives every variable its slot: slot after slot, each slot's subsystems in their order there."""
+        n = 0
+        for sl in self.slots:
+            sl.first = n
+            for s in sl.subsystems:
+                for v in s.vars:
+                    v.slot = n
+                    n += 1
+            sl.count = n - sl.first
+        return n
+
+    def order_slots(self, key):
+        """Orders each slot's subsystems by key(subsystem) and places the variables again. find_shapes puts the
+        subsystems that share a step function in the order that function visits them, so that the state it
+        reads of them and the next state it writes are read and written in address order."""
+        for sl in self.slots:
+            sl.subsystems.sort(key=key)
+        self.place()
+
     def init_state(self):
         out = [0] * self.nvars
         for v in self.cat.variables:
             out[v.slot] = v.init
         return out
+
+
+def per_tick_sources(cat):
+    """Catalogue indices of the variables whose delay ring keeps one entry per tick (see the module's doc)."""
+    out = {v.index for s in cat.subsystems if s.every == 1 for v in s.vars}
+    out |= {h.var.index for s in cat.subsystems for h in s.handlers}
+    probe = getattr(cat, "probe", None)
+    if probe is not None:
+        if probe.into is not None:
+            out.add(probe.into.index)
+        out |= {i.src.index for s in probe.advance for i in s.inputs if i.src is not None and i.delay > 0}
+    return out
 
 
 def chunks(cat):

@@ -151,10 +151,11 @@ def subsystem_view(s, emitter):
 
 
 SHAPE_MIN = 8  # subsystems of one form that share a step function instead of each having its own
+PREFETCH_AHEAD = 4  # how many subsystems ahead a shared step function asks for its scattered reads
 _TOKEN = re.compile("\x01(\\d+)\x02")
 
 
-def find_shapes(cat, build_tables):
+def find_shapes(cat, build_tables, lay=None):
     """Groups subsystems whose rules have the same form (the same C but for their constants: slots, literals,
     tables). A form shared by SHAPE_MIN or more subsystems becomes one step function reading the constants
     that differ from a small per-subsystem array O; the rest is specialised as usual. At the seed project's
@@ -176,7 +177,7 @@ def find_shapes(cat, build_tables):
             forms[text] = [(s, em, loads, stores)]
         else:  # the first member's C stands for all
             members.append((s, em, None, None))
-    shapes = []
+    chosen = []
     tables = {}  # table key -> (global index, Table)
     for text, members in forms.items():
         if len(members) < SHAPE_MIN:
@@ -192,23 +193,52 @@ def find_shapes(cat, build_tables):
             for pos in em.table_positions:
                 em.global_vals[pos] = remap[em.vals[pos]]
         varying = [pos for pos in used if len({m[1].global_vals[pos] for m in members}) > 1]
+        # Named by its form (and what varies), not by its position: a shape keeps its name, and the files that
+        # call it their text, whatever other shapes come and go.
+        kid = hashlib.sha256(("%s\n%r" % (text, varying)).encode()).hexdigest()[:12]
+        chosen.append((kid, text, members, varying))
+    if lay is not None:
+        # Each slot's subsystems in the order the schedule runs them (shapes by name, then the rest), and the
+        # state slots in the constants taken again from that layout. A slot varies between members whatever
+        # the layout, so the varying positions, and the names, stay the same.
+        rank = {id(m[0]): kid for kid, _, members, _ in chosen for m in members}
+        lay.order_slots(lambda s: (0, rank[id(s)], s.index) if id(s) in rank else (1, "", s.index))
+        for _, _, members, _ in chosen:
+            for s, em, _, _ in members:
+                for pos, v in em.var_positions:
+                    em.global_vals[pos] = v.slot
+    shapes = []
+    for kid, text, members, varying in chosen:
         index = {pos: j for j, pos in enumerate(varying)}
         first = members[0][1].global_vals
 
         def sub(m):
             pos = int(m.group(1))
             return "(int64_t)O[%d]" % index[pos] if pos in index else lit(first[pos])
-        # Named by its form (and what varies), not by its position: a shape keeps its name, and the files that
-        # call it their text, whatever other shapes come and go.
-        kid = hashlib.sha256(("%s\n%r" % (text, varying)).encode()).hexdigest()[:12]
         loads = [_TOKEN.sub(sub, l) for l in members[0][2]]
         stores = [tuple(_TOKEN.sub(sub, x) for x in st) for st in members[0][3]]
         shapes.append({"id": kid, "loads": loads, "stores": stores, "count": len(members),
-                       "nops": len(varying)})
+                       "nops": len(varying), "prefetch": prefetches(loads)})
         for s, em, _, _ in members:
             s.shape = (kid, [em.global_vals[pos] for pos in varying])
     ordered = sorted(tables.values(), key=lambda p: p[0])
     return shapes, [(build_tables.name(t), t) for _, t in ordered]
+
+
+_SCATTERED = re.compile(r"const int64_t (\w+) = .*?\b([SP])\[\(int64_t\)O\[(\d+)\]\]")
+
+
+def prefetches(loads):
+    """What a shape's step reads at addresses its constants give, other than its own state (laid out in the
+    order the step visits its subsystems, so read in address order): the inputs' sources and the parameters,
+    as (array, constant index). The step asks for them some subsystems ahead (shapes.c.j2), so that a large
+    catalogue's scattered reads overlap the work instead of stalling it."""
+    out = []
+    for line in loads:
+        m = _SCATTERED.match(line)
+        if m and not m.group(1).startswith("v") and (m.group(2), int(m.group(3))) not in out:
+            out.append((m.group(2), int(m.group(3))))
+    return out
 
 
 def describe_texts(cat):
@@ -268,7 +298,7 @@ def render(cat, outdir, source_name):
     for s in cat.subsystems:
         s.shape = None
     tables = Tables()
-    shapes, shape_tables = find_shapes(cat, tables)
+    shapes, shape_tables = find_shapes(cat, tables, lay)
     meta_hash, part_hashes = cat.part_hashes  # (model.canonical_parts)
     for (name, parts), (_, part) in zip(lay.chunks, part_hashes):
         views = []
@@ -292,6 +322,10 @@ def render(cat, outdir, source_name):
                 hs.append({"sub": s.name, "slots": sorted(set(vars_))})
         stim_handlers.append({"name": st.name, "index": st.index, "handlers": hs})
     slot_views, run_views = [], []
+    update_rings = {}
+    for r in lay.rings:
+        if r.every:
+            update_rings.setdefault((r.src.sub.every, r.src.sub.phase), []).append(r)
     for sl in lay.slots:
         name = "%d_%d" % (sl.every, sl.phase)
         by_shape = {}
@@ -306,7 +340,8 @@ def render(cat, outdir, source_name):
         runs = [{"shape": k, "count": len(m), "members": [(s.name, s.shape[1]) for s in m]}
                 for k, m in sorted(by_shape.items())]
         slot_views.append({"every": sl.every, "phase": sl.phase, "first": sl.first, "count": sl.count,
-                           "name": name, "fns": fns, "runs": len(runs)})
+                           "name": name, "fns": fns, "runs": len(runs),
+                           "rings": update_rings.get((sl.every, sl.phase), [])})
         if runs:
             run_views.append({"name": name, "runs": runs})
     rate_views = [{"every": r, "slots": [v for v in slot_views if v["every"] == r]} for r in lay.rates]
@@ -327,6 +362,7 @@ def render(cat, outdir, source_name):
                trace_slots=[v.slot for v in cat.variables], header=header,
                stimuli=cat.stimuli, stim_handlers=stim_handlers,
                slots=slot_views, rates=rate_views, rings=lay.rings,
+               tick_rings=[r for r in lay.rings if not r.every],
                all_subsystems=[s.name for s in cat.subsystems if s.shape is None],
                subsystem_descs=[{"name": s.name, "group": group_index[s.group.name],
                                  "first_col": s.vars[0].index + 1 if s.vars else 0, "nvars": len(s.vars)}
@@ -335,6 +371,7 @@ def render(cat, outdir, source_name):
                var_ranges=[(v.lo, v.hi) for v in cat.variables])
     ctx["probe"] = probe_view(cat.probe)
     ctx["shapes"] = shapes
+    ctx["prefetch_ahead"] = PREFETCH_AHEAD
     ctx["run_views"] = run_views
     ctx["shape_tables"] = shape_tables
     ctx["tables"] = tables.sorted()

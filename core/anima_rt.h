@@ -12,7 +12,7 @@
 
 /* Bumped whenever the contract between generated code and this header changes; generated files #error when
  * they were rendered for another format. */
-#define ANIMA_RT_FORMAT 3
+#define ANIMA_RT_FORMAT 4
 
 /* What a step may know about the moment it runs in. Read-only for generated code. */
 struct anima_ctx {
@@ -22,6 +22,10 @@ struct anima_ctx {
 	int64_t tod;      /* tick of day, 0..86399 */
 	int64_t day;      /* 0..1048575 */
 	int64_t env_mode; /* 0 normal, 1 dark, 2 light */
+	/* Within anima_gen_tick only (NULL elsewhere): per update period r, tick / anima_rate_every[r] and
+	 * tick % anima_rate_every[r], which shared step functions index delay rings with (layout.py). */
+	const uint64_t *epoch;
+	const uint32_t *rem;
 };
 
 static inline int64_t anima_min(int64_t a, int64_t b) { return a < b ? a : b; }

@@ -22,6 +22,8 @@ void anima_ctx_at(const struct anima_sim *sim, uint64_t tick, struct anima_ctx *
 	c->tod = (int64_t)(tick % 86400);
 	c->day = day > ANIMA_DAY_MAX ? ANIMA_DAY_MAX : (int64_t)day;
 	c->env_mode = sim->env;
+	c->epoch = 0; /* anima_gen_tick sets them for the rules it runs */
+	c->rem = 0;
 }
 
 static void make_ctx(const struct anima_sim *sim, struct anima_ctx *c)

@@ -295,7 +295,7 @@ class Emitter:
         if i.delay > 0:
             r = i.ring
             back = i.delay if self.in_handler else i.delay + 1
-            src = "(int64_t)D[%s]" % r.entry_code(back, self.k)
+            src = "(int64_t)D[%s]" % r.entry_code(back, self.k, shared=self.shape)
         else:
             src = "(int64_t)S[%s]" % self.var_slot(i.src)
         if i.transform is not None:

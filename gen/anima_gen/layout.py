@@ -33,17 +33,24 @@ class Ring:
         self.src, self.size, self.every = src, size, every
         self.offset = 0
 
-    def entry_code(self, back, k, tick="c->tick"):
-        """C for the index into D of the value src had at the end of tick `tick` - back; k writes a constant.
-        Per update: entry floor((x - p) / E) with x = tick - back, computed as floor((tick + A) / E) with
-        A = E * size - back - p >= 0 (size > back / E + 2, so A keeps the numerator non-negative from tick 0
-        on and adds exactly `size` to the quotient, which the mask takes off). E is written as a literal: the
-        division is a multiplication."""
+    def entry_code(self, back, k, shared=False):
+        """C for the index into D of the value src had at the end of tick c->tick - back; k writes a constant.
+        Per update: entry floor((x - p) / E) with x = tick - back. In a subsystem's own code that is
+        floor((tick + A) / E) with A = E * size - back - p >= 0 (size > back / E + 2, so A keeps the numerator
+        non-negative from tick 0 on and adds exactly `size` to the quotient, which the mask takes off), E a
+        literal, so the division is a multiplication. A shared step function serves subsystems whose sources
+        have different periods: with back + p = E * qb + rb (0 <= rb < E) the entry is
+        floor(tick / E) - qb - (tick % E < rb), from c->epoch and c->rem of E's rate (anima_gen_tick)."""
         if not self.every:
-            return "%s + ((%s - %s) & %s)" % (k(self.offset), tick, k(back), k(self.size - 1))
+            return "%s + ((c->tick - %s) & %s)" % (k(self.offset), k(back), k(self.size - 1))
+        if shared:
+            qb, rb = divmod(back + self.src.sub.phase, self.every)
+            off, rate = k(self.offset), k(self.rate)
+            return "%s + ((c->epoch[%s] - %s - (c->rem[%s] < %s)) & %s)" % (off, rate, k(qb), rate, k(rb),
+                                                                          k(self.size - 1))
         a = self.every * self.size - back - self.src.sub.phase
         assert a >= 0
-        return "%s + (((%s + %s) / %d) & %s)" % (k(self.offset), tick, k(a), self.every, k(self.size - 1))
+        return "%s + (((c->tick + %s) / %d) & %s)" % (k(self.offset), k(a), self.every, k(self.size - 1))
 
 
 class Layout:
@@ -69,6 +76,8 @@ class Layout:
                 if r is None or r.size < size:
                     rings[i.src.index] = Ring(i.src, size, every)
         self.rings = [rings[k] for k in sorted(rings)]
+        for r in self.rings:
+            r.rate = self.rates.index(r.src.sub.every)  # the index of its period in anima_rate_every
         off = 0
         for r in self.rings:
             r.offset = off

@@ -363,6 +363,7 @@ def render(cat, outdir, source_name):
                stimuli=cat.stimuli, stim_handlers=stim_handlers,
                slots=slot_views, rates=rate_views, rings=lay.rings,
                tick_rings=[r for r in lay.rings if not r.every],
+               epoch_rates=sorted({(r.rate, r.every) for r in lay.rings if r.every}),
                all_subsystems=[s.name for s in cat.subsystems if s.shape is None],
                subsystem_descs=[{"name": s.name, "group": group_index[s.group.name],
                                  "first_col": s.vars[0].index + 1 if s.vars else 0, "nvars": len(s.vars)}

@@ -363,7 +363,10 @@ def render(cat, outdir, source_name):
                stimuli=cat.stimuli, stim_handlers=stim_handlers,
                slots=slot_views, rates=rate_views, rings=lay.rings,
                tick_rings=[r for r in lay.rings if not r.every],
-               epoch_rates=sorted({(r.rate, r.every) for r in lay.rings if r.every}),
+               ring_tables=any(len(v["rings"]) > 4 for v in slot_views),
+               # the periods of per-update rings that shared step functions read (layout.Ring.entry_code)
+               epoch_rates=sorted({(i.ring.rate, i.ring.every) for s in cat.subsystems if s.shape is not None
+                                   for i in s.inputs if i.delay > 0 and i.ring.every}),
                all_subsystems=[s.name for s in cat.subsystems if s.shape is None],
                subsystem_descs=[{"name": s.name, "group": group_index[s.group.name],
                                  "first_col": s.vars[0].index + 1 if s.vars else 0, "nvars": len(s.vars)}

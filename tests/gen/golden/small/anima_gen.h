@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#define ANIMA_GEN_FORMAT 3
+#define ANIMA_GEN_FORMAT 4
 
 #define ANIMA_NVARS 13
 #define ANIMA_NPARAMS 2
@@ -14,7 +14,7 @@
 #define ANIMA_NSTIMULI 4
 #define ANIMA_NRATES 5
 #define ANIMA_NRINGS 1
-#define ANIMA_DELAY_WORDS 128
+#define ANIMA_DELAY_WORDS 16
 #define ANIMA_ALIVE_SLOT 9
 #define ANIMA_CAUSE_SLOT 10
 #define ANIMA_NCAUSES 3
@@ -68,10 +68,11 @@ extern const struct anima_stim_desc anima_stimuli[4];
 extern const char *const anima_cause_names[3];
 
 /* Computes one tick: advances phase[r] (the tick mod anima_rate_every[r]) and updates the subsystems due then
- * from the snapshot S into N, then commits them to S. c->tick is the new tick. */
-void anima_gen_tick(int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D, int32_t *restrict N,
+ * from the snapshot S into N, then commits them to S and records the committed sources of the delay rings
+ * that keep one entry per update. c->tick is the new tick. */
+void anima_gen_tick(int32_t *restrict S, const int32_t *restrict P, int32_t *restrict D, int32_t *restrict N,
 		    const struct anima_ctx *restrict c, uint32_t *restrict phase);
-/* Records the state of tick `tick` as it ends into the delay rings D. */
+/* Records the state of tick `tick` as it ends into the delay rings D that keep one entry per tick. */
 void anima_gen_record(const int32_t *restrict S, int32_t *restrict D, uint64_t tick);
 /* Fills every delay ring with its source variable's initial state. */
 void anima_gen_rings_init(int32_t *D);

@@ -4,7 +4,7 @@
 
 /* The catalogue hash's part held here: format, stimuli, death, initial state, parameter values. */
 #define META_PART 0xdc88c30d9621bb5cULL
-const uint64_t anima_layout_hash = 0x9646138fa2134095ULL;
+const uint64_t anima_layout_hash = 0xc90d6584b5665f5bULL;
 
 extern const uint64_t anima_gen_part_group_world;
 extern const uint64_t anima_gen_part_group_body;
@@ -126,6 +126,6 @@ const int32_t anima_var_range[13][2] = {
 };
 
 const struct anima_ring_desc anima_ring_descs[1 + 1] = {
-	{4, 0, 128}, /* circadian.acc */
+	{4, 0, 16}, /* circadian.acc */
 	{0, 0, 0},
 };

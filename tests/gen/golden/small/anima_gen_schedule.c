@@ -91,7 +91,7 @@ const uint32_t anima_rate_every[5] = {
 	60,
 };
 
-void anima_gen_tick(int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D, int32_t *restrict N,
+void anima_gen_tick(int32_t *restrict S, const int32_t *restrict P, int32_t *restrict D, int32_t *restrict N,
 		    const struct anima_ctx *restrict c, uint32_t *restrict phase)
 {
 	run_1_0(S, P, D, N, c);
@@ -142,6 +142,7 @@ void anima_gen_tick(int32_t *restrict S, const int32_t *restrict P, const int32_
 	switch (phase[2]) {
 	case 3:
 		commit(S, N, 5, 2);
+		D[0 + ((c->tick / 10) & 15)] = S[6]; /* circadian.acc */
 		break;
 	default:
 		break;
@@ -168,15 +169,14 @@ void anima_gen_tick(int32_t *restrict S, const int32_t *restrict P, const int32_
 void anima_gen_rings_init(int32_t *D)
 {
 	(void)D;
-	for (uint32_t k = 0; k < 128; k++)
+	for (uint32_t k = 0; k < 16; k++)
 		D[0 + k] = 0; /* circadian.acc */
 }
 
-/* The delay rings hold the state of every tick as it ends. */
+/* The rings that keep one entry per tick hold the state of every tick as it ends. */
 void anima_gen_record(const int32_t *restrict S, int32_t *restrict D, uint64_t tick)
 {
 	(void)S; (void)D; (void)tick;
-	D[0 + (tick & 127)] = S[6]; /* circadian.acc */
 }
 
 void anima_gen_stimulus(uint32_t id, int64_t value, int32_t *S, const int32_t *P, const int32_t *D, int32_t *N,

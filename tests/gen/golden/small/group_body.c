@@ -84,7 +84,7 @@ static inline void step_sleep(const int32_t *restrict S, const int32_t *restrict
 	(void)S; (void)P; (void)D; (void)c;
 	const int64_t v_pressure = S[3];
 	const int64_t v_stage = S[4];
-	const int64_t i_drive = lookup2(lookup1((int64_t)((uint64_t)(int64_t)D[0 + ((c->tick - 121) & 127)] % (uint64_t)86400))); /* circadian.acc, 120 ticks ago */
+	const int64_t i_drive = lookup2(lookup1((int64_t)((uint64_t)(int64_t)D[0 + (((c->tick + 36) / 10) & 15)] % (uint64_t)86400))); /* circadian.acc, 120 ticks ago */
 	next->pressure = (int32_t)((int64_t)(v_stage == 0) ? anima_approach(v_pressure, 1000, 6) : anima_approach(v_pressure, 0, 25));
 	next->stage = (int32_t)((int64_t)(v_stage == 0) ? ((int64_t)((int64_t)((int64_t)(v_pressure > 600) && (int64_t)(i_drive > 400)) && (anima_chance(c, 2, 0, 50) != 0)) ? 2 : 0) : ((int64_t)(v_pressure < 150) ? 0 : ((int64_t)(v_pressure < 400) ? 4 : 3)));
 }

@@ -116,6 +116,20 @@ class Session:
         return Boot(self.proc.returncode, self.out, time.monotonic() - self.start)
 
 
+def paced_run(efi, ticks, speed, *cfg, timeout=60):
+    """Boots a run of `ticks` at `--speed speed` (rows every 500 ticks) and times it from its first row to its
+    end line, as QEMU's output arrives; returns (its Boot, the seconds). Pacing tests bound these seconds."""
+    s = Session("--efi", efi, "--cfg", " ".join(["--seed 3 --ticks %d --every 500 --speed %d" % (ticks, speed)]
+                                                 + list(cfg)), timeout=timeout)
+    try:
+        _, t0 = s.expect(rb"\n0,[^\n]*\n")
+        _, t1 = s.expect(rb"# anima: end tick=%d reason=ticks\n" % ticks)
+        assert s.wait() == 0
+    finally:
+        s.close()
+    return s.boot(), t1 - t0
+
+
 def qmp(path, commands, gap=0.0, may_end=False):
     """Runs QMP commands on QEMU's socket at path, each to its answer, `gap` seconds apart (a USB keyboard
     holds only 16 events until the guest polls it: keys typed faster than that are lost, as on QEMU's PS/2).

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from anima_qemu import Session, boot, rows
+from anima_qemu import Session, boot, paced_run, rows
 from test_dashboard import C_HEAD, C_TEXT, Screen, build_font, qmp
 
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
@@ -254,15 +254,7 @@ def test_clock_source_forced(efi, source, host_tsc_hz):
     # Each source forced in turn: the guest says which clock runs and what measured the TSC (within 5 % of the
     # default's measure), and a paced run of 1500 ticks at --speed 1000 takes about 1.5 s of wall time (from
     # its first row to its end line, as QEMU's output arrives; generous bounds: the host may be busy).
-    s = Session("--efi", efi, "--cfg", "--seed 3 --ticks 1500 --every 500 --speed 1000 --clock " + source,
-                timeout=60)
-    try:
-        _, t0 = s.expect(rb"\n0,[^\n]*\n")
-        _, t1 = s.expect(rb"# anima: end tick=1500 reason=ticks\n")
-        assert s.wait() == 0
-    finally:
-        s.close()
-    b = s.boot()
+    b, seconds = paced_run(efi, 1500, 1000, "--clock " + source)
     m = clock_line(b)
     clock, by, missing = CLOCKS[source]
     assert (m.group(1), m.group(4), m.group(5)) == (clock, by, source), m.group(0)
@@ -271,7 +263,7 @@ def test_clock_source_forced(efi, source, host_tsc_hz):
     tsc = int(m.group(3))
     assert abs(tsc - host_tsc_hz) * 100 < host_tsc_hz * 5, "TSC %d Hz by %s, %d by auto" % (tsc, source, host_tsc_hz)
     assert [int(r.split(b",")[0]) for r in rows(b.after_ebs())[1:]] == [0, 500, 1000, 1500]
-    assert 0.75 < t1 - t0 < 6, "1500 ticks at --speed 1000 took %.2fs with --clock %s" % (t1 - t0, source)
+    assert 0.75 < seconds < 6, "1500 ticks at --speed 1000 took %.2fs with --clock %s" % (seconds, source)
 
 
 # ---- the screen: the firmware's mode kept, the font scaled on large screens ----

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from anima_qemu import Session, boot, qmp, rows
+from anima_qemu import Session, boot, paced_run, qmp, rows
 
 RUN = ["--seed", "7", "--ticks", "3600", "--every", "60"]
 
@@ -51,14 +51,8 @@ def test_default_seed_from_rdrand(efi):
 
 def test_speed_paces_the_run(efi):
     # 3000 ticks at 1000 ticks/s: 3 s of wall time between the first row and the end (QEMU's own wall clock).
-    s = Session("--efi", efi, "--cfg", "--seed 3 --ticks 3000 --every 500 --speed 1000", timeout=60)
-    try:
-        _, t0 = s.expect(rb"\n0,[^\n]*\n")
-        _, t1 = s.expect(rb"# anima: end tick=3000 reason=ticks\n")
-        assert s.wait() == 0
-    finally:
-        s.close()
-    assert 2.5 < t1 - t0 < 4.5, "3000 ticks at --speed 1000 took %.2fs" % (t1 - t0)
+    _, seconds = paced_run(efi, 3000, 1000)
+    assert 2.5 < seconds < 4.5, "3000 ticks at --speed 1000 took %.2fs" % seconds
 
 
 def test_com1_commands(efi):

@@ -125,19 +125,6 @@ def test_damaged_or_foreign_checkpoint_refused_nothing_overwritten(sim, tmp_path
     assert r.returncode == 1 and "No such file" in r.stderr
 
 
-def test_reference_interpreter_agrees_on_this_catalogue(sim, tmp_path):
-    """The generated C of the configured catalogue against the Python reference interpreter."""
-    import subprocess
-    cat = os.environ.get("ANIMA_CATALOGUE", os.path.join(ROOT, "subsystems.yaml"))
-    py = os.environ.get("ANIMA_PYTHON", "/usr/bin/python3")
-    args = ["--seed", "11", "--ticks", "7200", "--every", "30", "--stimulus", "3600:meal=700",
-            "--stimulus", "5000:stress=500"]
-    ref = subprocess.run([py, os.path.join(ROOT, "gen", "anima-gen"), "run", cat, "--"] + args,
-                         capture_output=True, text=True, timeout=900)
-    assert ref.returncode == 0, ref.stderr
-    assert run(sim, *args).stdout == ref.stdout
-
-
 def test_progress_only_on_a_terminal(sim, tmp_path):
     """Long runs show progress when stderr is a terminal, and nothing when it is a pipe."""
     import os

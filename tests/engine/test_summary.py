@@ -32,9 +32,8 @@ def plain_nights(trace_text, gap=1800, rem_merge=900, min_nrem=900):
     episodes = []  # [first index, index after the last sleep sample]
     for i, a in enumerate(asleep):
         if a and (i == 0 or not asleep[i - 1]):
-            if episodes and ticks[i] - ticks[episodes[-1][1]] <= gap:
-                continue
-            episodes.append([i, i])
+            if not (episodes and ticks[i] - ticks[episodes[-1][1]] <= gap):
+                episodes.append([i, i])
         if a:
             episodes[-1][1] = i + 1
     out = {}

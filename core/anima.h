@@ -244,6 +244,7 @@ struct anima_sim {
 	int32_t next[ANIMA_NVARS];         /* scratch: next state of the subsystems updating this tick */
 	int32_t params[ANIMA_NPARAMS + 1]; /* parameter values, data not code */
 	int32_t delay[ANIMA_DELAY_WORDS + 1]; /* ring buffers of delayed couplings */
+	int32_t gather[ANIMA_GATHER_WORDS + 1]; /* scratch: inputs of shared step functions (anima_gen_tick) */
 	uint32_t phase[ANIMA_NRATES + 1];  /* tick mod every, per distinct update period */
 };
 

@@ -12,7 +12,7 @@
 
 /* Bumped whenever the contract between generated code and this header changes; generated files #error when
  * they were rendered for another format. */
-#define ANIMA_RT_FORMAT 4
+#define ANIMA_RT_FORMAT 5
 
 /* What a step may know about the moment it runs in. Read-only for generated code. */
 struct anima_ctx {
@@ -44,34 +44,42 @@ static inline int64_t anima_approach(int64_t x, int64_t target, int64_t k)
 	return x + q;
 }
 
-/* A function sampled at 2^shift spacing from lo (docs/catalogue.md): the shared form of the per-subsystem
- * table helpers, for step functions that serve many subsystems. */
-struct anima_table {
-	int64_t lo, hi;
-	uint32_t shift, n;
-	const int32_t *T;
-};
-
-static inline int64_t anima_table_eval(int64_t x, const struct anima_table *t)
+/* A function sampled at 2^shift spacing from lo (docs/catalogue.md), T[0..n] and a copy of T[n] after it (so
+ * that x = hi needs no guard): the shared form of the per-subsystem table helpers, for step functions that
+ * serve many subsystems. Their members' tables usually have the same lo, shift, n and rising (no step goes
+ * down), which are then literals the compiler folds; T is in the build's shared table data. */
+static inline int64_t anima_table_at(int64_t x, int64_t lo, int64_t shift, int64_t n, int64_t rising,
+				     const int32_t *T)
 {
-	if (x < t->lo)
-		x = t->lo;
-	if (x > t->hi)
-		x = t->hi;
-	int64_t u = x - t->lo;
-	int64_t i = u >> t->shift;
-	if (i >= (int64_t)t->n)
-		return t->T[t->n];
-	int64_t f = u - (i << t->shift);
-	return t->T[i] + ((int64_t)t->T[i + 1] - t->T[i]) * f / ((int64_t)1 << t->shift);
+	int64_t hi = lo + (n << shift);
+	if (x < lo)
+		x = lo;
+	if (x > hi)
+		x = hi;
+	int64_t u = x - lo;
+	int64_t i = u >> shift;
+	int64_t f = u - (i << shift);
+	int64_t p = ((int64_t)T[i + 1] - T[i]) * f;
+	/* p / 2^shift as C divides (toward zero) without a division instruction: a rising table's p is never
+	 * negative; else a negative p is biased by 2^shift - 1 before the arithmetic shift (as gcc and clang
+	 * shift signed values, and as they compile a division by a literal 2^k). */
+	if (!rising)
+		p += (p >> 63) & (((int64_t)1 << shift) - 1);
+	return T[i] + (p >> shift);
 }
 
 /* Subsystems whose rules have the same form share one step function (anima_gen_shapes.c), called once per
  * schedule slot for all of them: `count` subsystems, each with its own constants (state slots, parameter
- * indices, literals), one after another in O (anima_gen_runs.c). */
-typedef void (*anima_shape_fn)(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
+ * indices, literals), one after another in O (anima_gen_runs.c), and its inputs one after another in G. */
+typedef void (*anima_shape_fn)(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict G,
 			       int32_t *restrict N, const struct anima_ctx *restrict c, const int32_t *restrict O,
 			       uint32_t count);
+
+/* Fetches `count` inputs of one form (a state slot or a delay ring entry, through a transform or not) into
+ * G before the shared step functions read them: each input's constants in O, the first where it goes in G. */
+typedef void (*anima_gather_fn)(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
+				int32_t *restrict G, const struct anima_ctx *restrict c, const int32_t *restrict O,
+				uint32_t count);
 
 /* A hint that *p will be read soon (no effect on any value). */
 #if defined(__GNUC__) || defined(__clang__)
@@ -82,6 +90,13 @@ typedef void (*anima_shape_fn)(const int32_t *restrict S, const int32_t *restric
 
 struct anima_shape_run {
 	anima_shape_fn fn;
+	const int32_t *O;
+	uint32_t count;
+	uint32_t g; /* where its first subsystem's inputs are in G */
+};
+
+struct anima_gather_run {
+	anima_gather_fn fn;
 	const int32_t *O;
 	uint32_t count;
 };

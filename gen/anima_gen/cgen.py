@@ -125,7 +125,7 @@ class CFile:
 class Emitter:
     """Emits the C for one subsystem; collects the tables and curves its expressions need."""
 
-    def __init__(self, sub, prefix, shared_tables=None, cfile=None):
+    def __init__(self, sub, prefix, shared_tables=None, cfile=None, gather=False):
         self.sub = sub
         self.in_handler = False  # a handler at tick T reads delayed inputs as of T-d, rules at t as of t-1-d
         self.prefix = prefix
@@ -138,8 +138,13 @@ class Emitter:
         self.vals = []
         self.memo = {}
         self.shareable = True
-        self.table_positions = []  # placeholders holding a table index (local until shapes are decided)
+        self.table_positions = []  # placeholders holding a table's offset (local index until shapes are decided)
         self.var_positions = []  # (placeholder, Var) for placeholders holding a variable's state slot
+        # Gathered inputs (shape mode only): the rules read input j as G[j], which the step's gather functions
+        # filled in beforehand (render.find_shapes). How an input is fetched (a state slot, a delay ring of
+        # either kind, a transform) is then no part of the form, so subsystems that differ only in that share
+        # one step function.
+        self.gathered = [] if gather else None
 
     def k(self, value, key=None):
         """A constant of this subsystem: a literal, or in shape mode a placeholder for it."""
@@ -178,11 +183,17 @@ class Emitter:
         return self.k(p.index, ("param", p.index))
 
     def shared_table(self, t):
+        """The arguments of anima_table_at for table t after its x: its shape (which the members of a form
+        usually share, so they become literals the compiler folds) and where its values are in the build's
+        shared table data (a placeholder holding the table's index in this subsystem's own list until
+        find_shapes makes it an offset)."""
         key = t.key()
         if key not in self.shared_tables:
             self.shared_tables[key] = (len(self.shared_tables), t)
+        rising = int(all(b >= a for a, b in zip(t.values, t.values[1:])))
+        shape = [self.k(v) for v in (t.lo, t.shift, len(t.values) - 1, rising)]
         self.table_positions.append(len(self.vals))
-        return "&anima_gen_tables[%s]" % self.k(self.shared_tables[key][0])
+        return "%s, anima_gen_table_data + %s" % (", ".join(shape), self.k(self.shared_tables[key][0]))
 
     def helper_for_table(self, t, xlo, xhi):
         """A table lookup for arguments in [xlo, xhi]: guards only for what that range can reach. The values
@@ -288,10 +299,17 @@ class Emitter:
     def table_lookup(self, t, code, xlo, xhi):
         """C for table t at `code`, an argument in [xlo, xhi]."""
         if self.shape:
-            return "anima_table_eval(%s, %s)" % (code, self.shared_table(t))
+            return "anima_table_at(%s, %s)" % (code, self.shared_table(t))
         return "%s(%s)" % (self.helper_for_table(t, xlo, xhi), code)
 
     def input_value(self, i):
+        if self.gathered is not None:
+            self.gathered.append(i)
+            return "(int64_t)G[%d]" % (len(self.gathered) - 1)
+        return self.input_source(i)
+
+    def input_source(self, i):
+        """C for input i's value: its source now or d ticks ago, through its transform."""
         if i.delay > 0:
             r = i.ring
             back = i.delay if self.in_handler else i.delay + 1

@@ -7,6 +7,7 @@ import re
 
 import jinja2
 
+from . import builtins as B
 from . import layout as L
 from . import model as M
 from .cgen import CFile, Emitter, Tables, clamp_store, lit
@@ -151,84 +152,200 @@ def subsystem_view(s, emitter):
 
 
 SHAPE_MIN = 8  # subsystems of one form that share a step function instead of each having its own
+# A member runs in its form's shared step function only if at least RUN_MIN of them run in its schedule slot
+# (a run): for a single subsystem its own step function is faster (no calls and gathers around it, constants
+# folded rather than read; the synthetic 129 with every subsystem of a common form shared: 337 M
+# subsystem-ticks/s, 545 M with its own), while long runs are what makes sharing pay at scale (the i-cache,
+# fewer indirect calls, reads in order).
+RUN_MIN = 2
 PREFETCH_AHEAD = 4  # how many subsystems ahead a shared step function asks for its scattered reads
 _TOKEN = re.compile("\x01(\\d+)\x02")
 
 
-def find_shapes(cat, build_tables, lay=None):
+def shareable(e):
+    """Whether expression e's C can live in a function shared by many subsystems (no curve helper of its own)."""
+    stack = [e]
+    while stack:
+        e = stack.pop()
+        if e.kind == "call" and not B.FUNCTIONS[e.name].shareable:
+            return False
+        stack.extend(e.args)
+    return True
+
+
+class SharedTables:
+    """The tables shared step and gather functions read, one after another in anima_gen_table_data (each with
+    a copy of its last value after it: anima_table_at)."""
+
+    def __init__(self):
+        self.offsets = {}  # table key -> offset
+        self.tables = []
+        self.words = 0
+
+    def offset(self, key, t):
+        off = self.offsets.get(key)
+        if off is None:
+            off = self.offsets[key] = self.words
+            self.tables.append(t)
+            self.words += len(t.values) + 1
+        return off
+
+
+def globalize(em, tables):
+    """em's constants with its table placeholders (indices into its own table list) made offsets into the
+    build's shared table data (SharedTables), which grows as needed."""
+    vals = list(em.vals)
+    if em.table_positions:
+        remap = {local: tables.offset(key, t) for key, (local, t) in em.shared_tables.items()}
+        for pos in em.table_positions:
+            vals[pos] = remap[em.vals[pos]]
+    return vals
+
+
+def find_shapes(cat, lay=None):
     """Groups subsystems whose rules have the same form (the same C but for their constants: slots, literals,
     tables). A form shared by SHAPE_MIN or more subsystems becomes one step function reading the constants
-    that differ from a small per-subsystem array O; the rest is specialised as usual. At the seed project's
-    scale this is what keeps the C, the build and anima.efi linear with a small constant."""
+    that differ from a small per-subsystem array O, for its members in schedule slots that run at least
+    RUN_MIN of them; the rest is specialised as usual. At the seed project's scale this is what keeps the C,
+    the build and anima.efi linear with a small constant.
+
+    The inputs are no part of a form: a shared step function reads its subsystem's inputs, already fetched
+    and transformed, one after another from G. Gather functions fill G before the schedule slot's shared
+    steps run, one per form of input (a state slot, a delay ring of either kind, each with or without a given
+    transform), each over all the slot's inputs of that form. Subsystems that differ only in which of their
+    inputs are delayed or transformed share a step function: the synthetic 32,983 subsystems have 1,383 forms
+    counting how their inputs are fetched (1,087 of them with fewer than SHAPE_MIN members: 2,211 subsystems
+    with their own step function), 6 without, and 8 forms of input."""
     forms = {}
     # The probe calls the update function of the subsystems it advances by name: they keep their own.
     probed = {id(t) for t in cat.probe.advance} if getattr(cat, "probe", None) is not None else set()
     for s in cat.subsystems:
         if id(s) in probed:
             continue
-        em = Emitter(s, "shape", shared_tables={})
-        loads, stores = rules_view(s, em)
-        if not em.shareable:
+        em = Emitter(s, "shape", shared_tables={}, gather=True)
+        loads, stores = renumber(em, *rules_view(s, em))
+        if not em.shareable or not all(shareable(i.transform) for i in em.gathered if i.transform is not None):
             continue
-        text = "\n".join(loads) + "\n" + "\n".join("%s\t%s\t%s" % st for st in stores)
+        text = "\n".join(loads) + "\n" + "\n".join("%s\t%s\t%s" % st for st in stores) + \
+            "\ngathered %d" % len(em.gathered)
         em.memo = em.cfile = em.helpers = None  # only its constants are needed from here on
-        members = forms.get(text)
-        if members is None:
-            forms[text] = [(s, em, loads, stores)]
-        else:  # the first member's C stands for all
-            members.append((s, em, None, None))
+        form = forms.get(text)
+        if form is None:  # the first member's C stands for all
+            forms[text] = (loads, stores, [(s, em)])
+        else:
+            form[2].append((s, em))
     chosen = []
-    tables = {}  # table key -> (global index, Table)
-    for text, members in forms.items():
+    tables = SharedTables()
+    for text, (loads, stores, members) in forms.items():
+        if len(members) < SHAPE_MIN:
+            continue
+        runs = {}
+        for s, _ in members:
+            runs[(s.every, s.phase)] = runs.get((s.every, s.phase), 0) + 1
+        members = [(s, em) for s, em in members if runs[(s.every, s.phase)] >= RUN_MIN]
         if len(members) < SHAPE_MIN:
             continue
         used = sorted({int(m) for m in _TOKEN.findall(text)})
-        # A table placeholder holds an index into the member's own table list: make it global.
-        for s, em, _, _ in members:
-            for key, (local, t) in em.shared_tables.items():
-                if key not in tables:
-                    tables[key] = (len(tables), t)
-            remap = {local: tables[key][0] for key, (local, t) in em.shared_tables.items()}
-            em.global_vals = list(em.vals)
-            for pos in em.table_positions:
-                em.global_vals[pos] = remap[em.vals[pos]]
-        varying = [pos for pos in used if len({m[1].global_vals[pos] for m in members}) > 1]
+        for s, em in members:
+            em.global_vals = globalize(em, tables)
+        varying = [pos for pos in used if len({em.global_vals[pos] for _, em in members}) > 1]
         # Named by its form (and what varies), not by its position: a shape keeps its name, and the files that
         # call it their text, whatever other shapes come and go.
         kid = hashlib.sha256(("%s\n%r" % (text, varying)).encode()).hexdigest()[:12]
-        chosen.append((kid, text, members, varying))
+        chosen.append((kid, loads, stores, members, varying))
     if lay is not None:
         # Each slot's subsystems in the order the schedule runs them (shapes by name, then the rest), and the
         # state slots in the constants taken again from that layout. A slot varies between members whatever
         # the layout, so the varying positions, and the names, stay the same.
-        rank = {id(m[0]): kid for kid, _, members, _ in chosen for m in members}
+        rank = {id(s): kid for kid, _, _, members, _ in chosen for s, _ in members}
         lay.order_slots(lambda s: (0, rank[id(s)], s.index) if id(s) in rank else (1, "", s.index))
-        for _, _, members, _ in chosen:
-            for s, em, _, _ in members:
+        for _, _, _, members, _ in chosen:
+            for s, em in members:
                 for pos, v in em.var_positions:
                     em.global_vals[pos] = v.slot
     shapes = []
-    for kid, text, members, varying in chosen:
+    gforms = {}  # a gather form's text -> (its C lines, [each item's constants], [each item's holder])
+    for kid, loads, stores, members, varying in chosen:
         first = members[0][1].global_vals
-        stored, derived = derive(varying, [m[1].global_vals for m in members])
-        index = {pos: j for j, pos in enumerate(stored)}
-
-        def sub(m):
-            pos = int(m.group(1))
-            if pos in index:
-                return "(int64_t)O[%d]" % index[pos]
-            if pos in derived:
-                base, delta = derived[pos]
-                return "((int64_t)O[%d] + %s)" % (index[base], lit(delta))
-            return lit(first[pos])
-        loads = [_TOKEN.sub(sub, l) for l in members[0][2]]
-        stores = [tuple(_TOKEN.sub(sub, x) for x in st) for st in members[0][3]]
+        stored, derived = derive(varying, [em.global_vals for _, em in members])
+        loads = [instantiate(l, stored, derived, first) for l in loads]
+        stores = [tuple(instantiate(x, stored, derived, first) for x in st) for st in stores]
         shapes.append({"id": kid, "loads": loads, "stores": stores, "count": len(members),
-                       "nops": len(stored), "prefetch": prefetches(loads)})
-        for s, em, _, _ in members:
-            s.shape = (kid, [em.global_vals[pos] for pos in stored])
-    ordered = sorted(tables.values(), key=lambda p: p[0])
-    return shapes, [(build_tables.name(t), t) for _, t in ordered]
+                       "nops": len(stored), "gathered": len(members[0][1].gathered),
+                       "prefetch": prefetches(loads)})
+        for s, em in members:
+            s.shape = (kid, [em.global_vals[pos] for pos in stored], [gather_item(s, i, tables, gforms)
+                                                                       for i in em.gathered])
+    gathers = []
+    for gtext, (lines, vals, holders) in gforms.items():
+        used = sorted({int(m) for m in _TOKEN.findall(gtext)})
+        varying = [pos for pos in used if len({v[pos] for v in vals}) > 1]
+        gid = hashlib.sha256(("%s\n%r" % (gtext, varying)).encode()).hexdigest()[:12]
+        stored, derived = derive(varying, vals)
+        # O[0] of an item is where its value goes in G; its constants follow.
+        code = [instantiate(l, stored, derived, vals[0], base=1) for l in lines]
+        gathers.append({"id": gid, "loads": code[:-1], "value": code[-1], "count": len(vals),
+                        "nops": 1 + len(stored)})
+        for holder, v in zip(holders, vals):
+            holder[:] = [gid, [v[pos] for pos in stored]]
+    gathers.sort(key=lambda g: g["id"])
+    return shapes, gathers, tables
+
+
+def renumber(em, loads, stores):
+    """The loads and stores with their placeholders numbered in the order they appear, and em's constants to
+    match: a constant the pruned C no longer names (a parameter only an input's transform reads, now in a
+    gather function) leaves no gap that would make the text differ from its form's."""
+    order = {}
+    for text in loads + [x for st in stores for x in st]:
+        for m in _TOKEN.findall(text):
+            order.setdefault(int(m), len(order))
+    if all(old == new for old, new in order.items()) and len(order) == len(em.vals):
+        return loads, stores
+
+    def sub(m):
+        return "\x01%d\x02" % order[int(m.group(1))]
+    em.vals = [em.vals[old] for old in sorted(order, key=order.get)]
+    em.table_positions = [order[pos] for pos in em.table_positions if pos in order]
+    em.var_positions = [(order[pos], v) for pos, v in em.var_positions if pos in order]
+    return [_TOKEN.sub(sub, l) for l in loads], [tuple(_TOKEN.sub(sub, x) for x in st) for st in stores]
+
+
+def instantiate(text, stored, derived, vals, base=0):
+    """A form's C for its members: a placeholder the members share is a literal (vals: a member's constants),
+    a stored one is O[base + its index], a derived one that plus its number."""
+    index = {pos: j for j, pos in enumerate(stored)}
+
+    def sub(m):
+        pos = int(m.group(1))
+        if pos in index:
+            return "(int64_t)O[%d]" % (base + index[pos])
+        if pos in derived:
+            b, delta = derived[pos]
+            return "((int64_t)O[%d] + %s)" % (base + index[b], lit(delta))
+        return lit(vals[pos])
+    return _TOKEN.sub(sub, text)
+
+
+def gather_item(s, i, tables, gforms):
+    """Input i of shape member s as an item of its gather form: the form's text is the C that fetches and
+    transforms it, with its constants (source slot, ring, table, parameters) as placeholders. Returns the
+    item's holder, which find_shapes fills with [gather form id, its stored constants]."""
+    em = Emitter(s, "shape", shared_tables={})
+    value = em.input_source(i)
+    loads = []
+    if i.transform is not None:
+        used = used_refs([i.transform])
+        loads = ["const int64_t %s = P[%s];" % (em.pname(p), em.param_index(p)) for p in s.params if id(p) in used]
+    lines = loads + [value]
+    text = "\n".join(lines)
+    form = gforms.get(text)
+    if form is None:
+        form = gforms[text] = (lines, [], [])
+    holder = []
+    form[1].append(globalize(em, tables))
+    form[2].append(holder)
+    return holder
 
 
 def derive(varying, vals):
@@ -321,7 +438,8 @@ def render(cat, outdir, source_name):
     for s in cat.subsystems:
         s.shape = None
     tables = Tables()
-    shapes, shape_tables = find_shapes(cat, tables, lay)
+    shapes, gathers, shape_tables = find_shapes(cat, lay)
+    gathered = {sh["id"]: sh["gathered"] for sh in shapes}
     meta_hash, part_hashes = cat.part_hashes  # (model.canonical_parts)
     for (name, parts), (_, part) in zip(lay.chunks, part_hashes):
         views = []
@@ -345,6 +463,7 @@ def render(cat, outdir, source_name):
                 hs.append({"sub": s.name, "slots": sorted(set(vars_))})
         stim_handlers.append({"name": st.name, "index": st.index, "handlers": hs})
     slot_views, run_views = [], []
+    gather_words = 0
     update_rings = {}
     for r in lay.rings:
         if r.every:
@@ -362,11 +481,23 @@ def render(cat, outdir, source_name):
         # (anima_gen_runs.c): no code per subsystem, and the data is read in order.
         runs = [{"shape": k, "count": len(m), "members": [(s.name, s.shape[1]) for s in m]}
                 for k, m in sorted(by_shape.items())]
+        # Their inputs, fetched before the runs into G one subsystem after another, in the order the runs read
+        # them: one gather run per form of input, each item's first constant where its value goes.
+        g = 0
+        by_gather = {}
+        for r, (k, m) in zip(runs, sorted(by_shape.items())):
+            r["g"] = g
+            for s in m:
+                for j, (gid, ops) in enumerate(s.shape[2]):
+                    by_gather.setdefault(gid, []).append((s.name, [g + j] + ops))
+                g += gathered[k]
+        gather_words = max(gather_words, g)
+        gruns = [{"gather": k, "count": len(m), "members": m} for k, m in sorted(by_gather.items())]
         slot_views.append({"every": sl.every, "phase": sl.phase, "first": sl.first, "count": sl.count,
-                           "name": name, "fns": fns, "runs": len(runs),
+                           "name": name, "fns": fns, "runs": len(runs), "gathers": len(gruns),
                            "rings": update_rings.get((sl.every, sl.phase), [])})
         if runs:
-            run_views.append({"name": name, "runs": runs})
+            run_views.append({"name": name, "runs": runs, "gathers": gruns})
     rate_views = [{"every": r, "slots": [v for v in slot_views if v["every"] == r]} for r in lay.rates]
     header = "tick," + ",".join(v.full for v in cat.variables)
     group_index = {g.name: k for k, g in enumerate(cat.groups)}
@@ -375,6 +506,7 @@ def render(cat, outdir, source_name):
                nvars=lay.nvars, nparams=len(cat.params), nsubsystems=len(cat.subsystems),
                ncouplings=len(cat.couplings), ngroups=len(cat.groups), nstimuli=len(cat.stimuli),
                nrates=len(lay.rates), delay_words=lay.delay_words, nrings=len(lay.rings),
+               gather_words=gather_words,
                alive_slot=cat.alive.slot if cat.alive is not None else -1,
                cause_slot=cat.cause.slot if cat.cause is not None else -1,
                ncauses=len(cause_names), cause_names=cause_names,
@@ -398,6 +530,7 @@ def render(cat, outdir, source_name):
                var_ranges=[(v.lo, v.hi) for v in cat.variables])
     ctx["probe"] = probe_view(cat.probe)
     ctx["shapes"] = shapes
+    ctx["gathers"] = gathers
     ctx["prefetch_ahead"] = PREFETCH_AHEAD
     ctx["run_views"] = run_views
     ctx["shape_tables"] = shape_tables

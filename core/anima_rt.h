@@ -61,11 +61,11 @@ static inline int64_t anima_table_at(int64_t x, int64_t lo, int64_t shift, int64
 	int64_t f = u - (i << shift);
 	int64_t p = ((int64_t)T[i + 1] - T[i]) * f;
 	/* p / 2^shift as C divides (toward zero) without a division instruction: a rising table's p is never
-	 * negative; else a negative p is biased by 2^shift - 1 before the arithmetic shift (as gcc and clang
-	 * shift signed values, and as they compile a division by a literal 2^k). */
-	if (!rising)
-		p += (p >> 63) & (((int64_t)1 << shift) - 1);
-	return T[i] + (p >> shift);
+	 * negative; else the magnitude is shifted and the sign put back (no shift of a negative value). */
+	if (rising)
+		return T[i] + (p >> shift);
+	int64_t q = (p < 0 ? -p : p) >> shift;
+	return T[i] + (p < 0 ? -q : q);
 }
 
 /* Subsystems whose rules have the same form share one step function (anima_gen_shapes.c), called once per

@@ -753,6 +753,7 @@ def layout_hash(cat, lay):
         "format": FORMAT,
         "state": [v.full for v in slots],
         "params": [[p.sub.name, p.name] for p in cat.params],
-        "rings": [[r.src.full, r.offset, r.size] + ([r.every] if r.every else []) for r in lay.rings],
+        "rings": [[r.src.full, r.offset, r.size] + ([r.every] if r.every else []) +
+                  (["stride", r.stride] if r.stride > 1 else []) for r in lay.rings],
         "rates": lay.rates,  # one phase counter per distinct period
     })

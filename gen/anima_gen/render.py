@@ -492,7 +492,11 @@ def render(cat, outdir, source_name):
                     by_gather.setdefault(gid, []).append((s.name, [g + j] + ops))
                 g += gathered[k]
         gather_words = max(gather_words, g)
-        gruns = [{"gather": k, "count": len(m), "members": m} for k, m in sorted(by_gather.items())]
+        # Each gather run's inputs in the order of their constants (the source's state slot or delay ring
+        # first), not of the subsystems that read them: the scattered reads go through S and D in address
+        # order, and the writes to G, which they scatter instead, stay within a few KB.
+        gruns = [{"gather": k, "count": len(m), "members": sorted(m, key=lambda item: (item[1][1:], item[1][0]))}
+                 for k, m in sorted(by_gather.items())]
         slot_views.append({"every": sl.every, "phase": sl.phase, "first": sl.first, "count": sl.count,
                            "name": name, "fns": fns, "runs": len(runs), "gathers": len(gruns),
                            "rings": update_rings.get((sl.every, sl.phase), [])})

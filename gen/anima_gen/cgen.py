@@ -94,6 +94,11 @@ def truth(code, e):
     return code if is_truth(e) else "(%s != 0)" % code
 
 
+def narrow(t):
+    """Whether table t's values fit 16 bits (shared step functions read it from anima_gen_table_data16)."""
+    return all(-(1 << 15) <= v < (1 << 15) for v in t.values)
+
+
 class Tables:
     """The build's lookup tables, each defined once in anima_gen_tables.c and named by its content, so that a
     table keeps its name (and the files that read it their text) whatever other tables come and go."""
@@ -193,7 +198,8 @@ class Emitter:
         rising = int(all(b >= a for a, b in zip(t.values, t.values[1:])))
         shape = [self.k(v) for v in (t.lo, t.shift, len(t.values) - 1, rising)]
         self.table_positions.append(len(self.vals))
-        return "%s, anima_gen_table_data + %s" % (", ".join(shape), self.k(self.shared_tables[key][0]))
+        data = "anima_gen_table_data16" if narrow(t) else "anima_gen_table_data"
+        return "%s, %s + %s" % (", ".join(shape), data, self.k(self.shared_tables[key][0]))
 
     def helper_for_table(self, t, xlo, xhi):
         """A table lookup for arguments in [xlo, xhi]: guards only for what that range can reach. The values
@@ -299,7 +305,7 @@ class Emitter:
     def table_lookup(self, t, code, xlo, xhi):
         """C for table t at `code`, an argument in [xlo, xhi]."""
         if self.shape:
-            return "anima_table_at(%s, %s)" % (code, self.shared_table(t))
+            return "anima_table_at%s(%s, %s)" % ("16" if narrow(t) else "", code, self.shared_table(t))
         return "%s(%s)" % (self.helper_for_table(t, xlo, xhi), code)
 
     def input_value(self, i):

@@ -10,7 +10,7 @@ import jinja2
 from . import builtins as B
 from . import layout as L
 from . import model as M
-from .cgen import CFile, Emitter, Tables, clamp_store, lit
+from .cgen import CFile, Emitter, Tables, clamp_store, lit, narrow
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "templates")
 
@@ -174,20 +174,22 @@ def shareable(e):
 
 
 class SharedTables:
-    """The tables shared step and gather functions read, one after another in anima_gen_table_data (each with
-    a copy of its last value after it: anima_table_at)."""
+    """The tables shared step and gather functions read, one after another in anima_gen_table_data16 (those
+    whose values fit 16 bits) or anima_gen_table_data, each with a copy of its last value after it
+    (anima_table_at)."""
 
     def __init__(self):
-        self.offsets = {}  # table key -> offset
-        self.tables = []
-        self.words = 0
+        self.offsets = {}  # table key -> offset in its array
+        self.tables = {16: [], 32: []}
+        self.words = {16: 0, 32: 0}
 
     def offset(self, key, t):
         off = self.offsets.get(key)
         if off is None:
-            off = self.offsets[key] = self.words
-            self.tables.append(t)
-            self.words += len(t.values) + 1
+            width = 16 if narrow(t) else 32
+            off = self.offsets[key] = self.words[width]
+            self.tables[width].append(t)
+            self.words[width] += len(t.values) + 1
         return off
 
 

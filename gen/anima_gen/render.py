@@ -153,11 +153,12 @@ def subsystem_view(s, emitter):
 
 SHAPE_MIN = 8  # subsystems of one form that share a step function instead of each having its own
 # A member runs in its form's shared step function only if at least RUN_MIN of them run in its schedule slot
-# (a run): for a single subsystem its own step function is faster (no calls and gathers around it, constants
-# folded rather than read; the synthetic 129 with every subsystem of a common form shared: 337 M
-# subsystem-ticks/s, 545 M with its own), while long runs are what makes sharing pay at scale (the i-cache,
-# fewer indirect calls, reads in order).
-RUN_MIN = 2
+# (a run): for a few subsystems their own step functions are faster (no calls and gathers around them,
+# constants folded rather than read), while long runs are what makes sharing pay at scale (the i-cache, fewer
+# indirect calls, reads in order). The synthetic 129, CPU time, median of 5 interleaved runs at load 10: all
+# own step functions (before gathered inputs) 592 M subsystem-ticks/s; runs of 2 or more shared 477 M (2,697
+# instructions a tick, 2,265 before); runs of 3 or more 537 M (2,455). The synthetic 4,000: 386 M and 380 M.
+RUN_MIN = 3
 PREFETCH_AHEAD = 4  # how many subsystems ahead a shared step function asks for its scattered reads
 _TOKEN = re.compile("\x01(\\d+)\x02")
 

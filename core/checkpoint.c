@@ -144,7 +144,7 @@ static int validate(const struct anima_sim *sim, char *err, size_t errlen)
 	for (uint32_t k = 0; k < nparams; k++) {
 		int32_t v = sim->params[k];
 		if (v < anima_param_range[k][0] || v > anima_param_range[k][1])
-			return refuse_value(err, errlen, "parameter ", 0, anima_param_names[k], v, anima_param_range[k][0],
+			return refuse_value(err, errlen, "parameter ", 0, anima_param_name(k), v, anima_param_range[k][0],
 					    anima_param_range[k][1]);
 	}
 	const uint32_t nrings = ANIMA_NRINGS; /* may be 0 */

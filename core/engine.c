@@ -80,11 +80,10 @@ static int64_t trait_exp_q20(int64_t y)
 
 void anima_sim_individual(struct anima_sim *sim, uint64_t individual)
 {
-	const uint32_t nparams = ANIMA_NPARAMS; /* may be 0 */
-	for (uint32_t k = 0; k < nparams; k++) {
-		int32_t dist = anima_param_trait[k][0], sd = anima_param_trait[k][1];
-		if (!dist)
-			continue;
+	const uint32_t ntraits = ANIMA_NTRAITS; /* may be 0 */
+	for (uint32_t t = 0; t < ntraits; t++) {
+		uint32_t k = anima_param_traits[t].param;
+		int32_t dist = anima_param_traits[t].dist, sd = anima_param_traits[t].sd;
 		int64_t z = trait_deviate(individual, k), value = anima_param_values[k], v;
 		if (dist == 1) {
 			v = value + (int64_t)sd * z / 1000;

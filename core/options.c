@@ -269,7 +269,7 @@ static int parse_set(struct anima_options *o, const struct option *opt, const ch
 		return fail(err, errlen, "--set '", arg, "': expected SUBSYSTEM.PARAM=VALUE", 0);
 	uint32_t id = 0;
 	for (; id < nparams; id++) {
-		const char *n = anima_param_names[id], *a = arg;
+		const char *n = anima_param_name(id), *a = arg;
 		while (*n && a < eq && *n == *a)
 			n++, a++;
 		if (!*n && a == eq)

@@ -625,7 +625,7 @@ static void draw_tiles(void)
 		int x = D.tile_x[s], y = D.tile_yy[s];
 		fb_fill(x, y, D.tile_w - 2, D.tile_h - 2, bg);
 		if (D.tile_chars > 0)
-			fb_text_n(x + 2, y + (D.tile_h - 2 - D.fh) / 2, anima_subsystems[s].name, (size_t)D.tile_chars,
+			fb_text_n(x + 2, y + (D.tile_h - 2 - D.fh) / 2, anima_subsystem_name(s), (size_t)D.tile_chars,
 				  ink_on(bg), FB_CLEAR);
 	}
 }

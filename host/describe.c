@@ -15,13 +15,13 @@ void host_describe(const struct anima_sim *sim, FILE *out)
 		     "\"scale\":null,\"range\":null,\"doc\":\"simulated seconds since midnight of day 0\"}",
 		hex, (unsigned long long)sim->seed);
 	for (uint32_t k = 0; k < ANIMA_NVARS; k++)
-		fprintf(out, ",\n%s", anima_describe_columns[k]);
+		fprintf(out, ",\n%s", anima_describe_text + anima_describe_column_at[k]);
 	fputs("],\n\"parameters\":[", out);
 	for (uint32_t k = 0; k < nparams; k++)
-		fprintf(out, "%s\n%s,\"value\":%ld,\"catalogue_value\":%ld}", k ? "," : "", anima_describe_params[k],
+		fprintf(out, "%s\n%s,\"value\":%ld,\"catalogue_value\":%ld}", k ? "," : "", anima_describe_text + anima_describe_param_at[k],
 			(long)sim->params[k], (long)anima_param_values[k]);
 	fputs("],\n\"stimuli\":[", out);
 	for (uint32_t k = 0; k < nstimuli; k++)
-		fprintf(out, "%s\n%s", k ? "," : "", anima_describe_stimuli[k]);
+		fprintf(out, "%s\n%s", k ? "," : "", anima_describe_text + anima_describe_stimulus_at[k]);
 	fputs("]}\n", out);
 }

@@ -13,9 +13,10 @@ void host_catalogue_hex(char hex[17]); /* this build's catalogue hash, 16 hex di
 int host_summarize(const char *trace, const char *out);
 
 /* describe.c: --describe, from the generated anima_gen_describe.c (anima-sim only). */
-extern const char *const anima_describe_columns[ANIMA_NVARS];
-extern const char *const anima_describe_params[ANIMA_NPARAMS ? ANIMA_NPARAMS : 1];
-extern const char *const anima_describe_stimuli[ANIMA_NSTIMULI ? ANIMA_NSTIMULI : 1];
+extern const char anima_describe_text[]; /* the texts, each ending in a NUL; *_at: where each starts */
+extern const uint32_t anima_describe_column_at[ANIMA_NVARS];
+extern const uint32_t anima_describe_param_at[ANIMA_NPARAMS ? ANIMA_NPARAMS : 1];
+extern const uint32_t anima_describe_stimulus_at[ANIMA_NSTIMULI ? ANIMA_NSTIMULI : 1];
 void host_describe(const struct anima_sim *sim, FILE *out);
 
 #endif

@@ -21,7 +21,25 @@ def environment():
                              autoescape=False)
     env.filters["lit"] = lit
     env.filters["cstr"] = c_string
+    env.filters["rows"] = rows
     return env
+
+
+def rows(items, fmt):
+    """One line per item of a large array (a loop in the template costs ten times as much at 100,000 items)."""
+    return "\n".join([fmt % (x if isinstance(x, tuple) else (x,)) for x in items])
+
+
+def string_table(texts):
+    """[texts...] as the C text of one string, each text ending in a NUL, and where each starts in it: tables of
+    names with an offset per name rather than a pointer (no relocation per name in anima.efi, one literal for
+    the compiler)."""
+    at, lines, n = [], [], 0
+    for t in texts:
+        at.append(n)
+        n += len(t) + 1  # c_string writes one byte per character
+        lines.append("\t%s\\0\"" % c_string(t)[:-1])
+    return ("\n".join(lines) if lines else '\t""'), at
 
 
 _ODD = re.compile(r'[^ -~]')  # anything but printable ASCII
@@ -400,8 +418,11 @@ def describe_texts(cat):
     def stim(st):
         d = {"name": st.name, "range": [st.lo, st.hi], "auto": st.auto, "doc": st.doc}
         return json.dumps(d)
-    return {"describe_columns": [col(v) for v in cat.variables], "describe_params": [param(p) for p in cat.params],
-            "describe_stimuli": [stim(st) for st in cat.stimuli]}
+    texts = [col(v) for v in cat.variables] + [param(p) for p in cat.params] + [stim(st) for st in cat.stimuli]
+    text, at = string_table(texts)
+    nv, np_ = len(cat.variables), len(cat.params)
+    return {"describe_text": text, "describe_columns": at[:nv], "describe_params": at[nv:nv + np_],
+            "describe_stimuli": at[nv + np_:]}
 
 
 def probe_view(p):
@@ -508,6 +529,8 @@ def render(cat, outdir, source_name):
     rate_views = [{"every": r, "slots": [v for v in slot_views if v["every"] == r]} for r in lay.rates]
     header = "tick," + ",".join(v.full for v in cat.variables)
     group_index = {g.name: k for k, g in enumerate(cat.groups)}
+    names_text, name_at = string_table(["%s.%s" % (p.sub.name, p.name) for p in cat.params] +
+                                       [s.name for s in cat.subsystems])
     cause_names = cat.cause.values if cat.cause is not None else []
     ctx = dict(common,
                nvars=lay.nvars, nparams=len(cat.params), nsubsystems=len(cat.subsystems),
@@ -518,9 +541,8 @@ def render(cat, outdir, source_name):
                cause_slot=cat.cause.slot if cat.cause is not None else -1,
                ncauses=len(cause_names), cause_names=cause_names,
                init=lay.init_state(), params=[p.value for p in cat.params],
-               param_names=["%s.%s" % (p.sub.name, p.name) for p in cat.params],
                param_ranges=[(p.lo, p.hi) for p in cat.params],
-               param_traits=[(p.dist, p.sd) for p in cat.params],
+               param_traits=[(p.index, p.dist, p.sd) for p in cat.params if p.dist],
                trace_slots=[v.slot for v in cat.variables], header=header,
                stimuli=cat.stimuli, stim_handlers=stim_handlers,
                slots=slot_views, rates=rate_views, rings=lay.rings,
@@ -530,9 +552,10 @@ def render(cat, outdir, source_name):
                epoch_rates=sorted({(i.ring.rate, i.ring.every) for s in cat.subsystems if s.shape is not None
                                    for i in s.inputs if i.delay > 0 and i.ring.every}),
                all_subsystems=[s.name for s in cat.subsystems if s.shape is None],
-               subsystem_descs=[{"name": s.name, "group": group_index[s.group.name],
-                                 "first_col": s.vars[0].index + 1 if s.vars else 0, "nvars": len(s.vars)}
-                                for s in cat.subsystems],
+               subsystem_descs=[(name_at[len(cat.params) + k], group_index[s.group.name],
+                                 s.vars[0].index + 1 if s.vars else 0, len(s.vars), s.name)
+                                for k, s in enumerate(cat.subsystems)],
+               names_text=names_text, param_name_at=name_at[:len(cat.params)],
                group_names=[g.name for g in cat.groups],
                var_ranges=[(v.lo, v.hi) for v in cat.variables])
     ctx["probe"] = probe_view(cat.probe)

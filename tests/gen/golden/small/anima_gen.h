@@ -33,10 +33,18 @@ struct anima_stim_desc {
 	int32_t lo, hi, auto_value, has_auto;
 };
 
-/* What each subsystem is, for displays: its group and its variables' trace columns (1-based, contiguous). */
+/* What each subsystem is, for displays: its name (anima_subsystem_name), its group and its variables' trace
+ * columns (1-based, contiguous). */
 struct anima_subsystem_desc {
-	const char *name;
+	uint32_t name; /* where its name starts in anima_names */
 	uint32_t group, first_col, nvars;
+};
+
+/* A parameter drawn per individual (anima_sim_individual): its index, distribution (1 normal, 2 lognormal)
+ * and sd. */
+struct anima_param_trait {
+	uint32_t param;
+	int32_t dist, sd;
 };
 
 /* The catalogue's hash: everything that affects a run (model.canonical_parts). It is combined at run time from
@@ -60,9 +68,20 @@ extern const struct anima_ring_desc anima_ring_descs[1 + 1];
 extern const uint32_t anima_rate_every[5]; /* the distinct update periods; phase[r] is tick mod it */
 extern const int32_t anima_init_state[13];
 extern const int32_t anima_param_values[2];
-extern const char *const anima_param_names[2];
 extern const int32_t anima_param_range[2][2];
-extern const int32_t anima_param_trait[2][2];
+#define ANIMA_NTRAITS 0 /* parameters drawn per individual */
+extern const struct anima_param_trait anima_param_traits[1];
+/* The names of the parameters ("subsystem.param") and subsystems, each ending in a NUL, one after another. */
+extern const char anima_names[];
+extern const uint32_t anima_param_name_at[2];
+static inline const char *anima_param_name(uint32_t k)
+{
+	return anima_names + anima_param_name_at[k];
+}
+static inline const char *anima_subsystem_name(uint32_t s)
+{
+	return anima_names + anima_subsystems[s].name;
+}
 extern const uint32_t anima_trace_slots[13];
 extern const char anima_trace_header[];
 extern const struct anima_stim_desc anima_stimuli[4];

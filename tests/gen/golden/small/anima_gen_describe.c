@@ -4,30 +4,53 @@
  * program adds the value the run uses. */
 #include "anima_gen.h"
 
-const char *const anima_describe_columns[13] = {
-	"{\"name\": \"env.light\", \"unit\": \"1/1000\", \"scale\": null, \"range\": [0, 1000], \"doc\": \"ambient light\"}",
-	"{\"name\": \"env.override\", \"unit\": \"1/1000\", \"scale\": null, \"range\": [-1, 1000], \"doc\": \"forced light or -1\"}",
-	"{\"name\": \"env.food\", \"unit\": \"1/1000\", \"scale\": null, \"range\": [0, 1000], \"doc\": \"food availability\"}",
-	"{\"name\": \"circadian.phase\", \"unit\": \"1/1000 cycle\", \"scale\": null, \"range\": [0, 999], \"doc\": \"pacemaker phase\"}",
-	"{\"name\": \"circadian.acc\", \"unit\": \"1/86400 cycle\", \"scale\": null, \"range\": [0, 86399], \"doc\": \"phase accumulator\"}",
-	"{\"name\": \"sleep.pressure\", \"unit\": \"1/1000\", \"scale\": null, \"range\": [0, 1000], \"doc\": \"homeostatic pressure\"}",
-	"{\"name\": \"sleep.stage\", \"unit\": \"stage\", \"scale\": null, \"range\": [0, 4], \"doc\": \"sleep stage\", \"values\": [\"wake\", \"n1\", \"n2\", \"n3\", \"rem\"]}",
-	"{\"name\": \"gut.content\", \"unit\": \"g\", \"scale\": null, \"range\": [0, 5000], \"doc\": \"gut content\"}",
-	"{\"name\": \"metabolism.glucose\", \"unit\": \"mg/dL\", \"scale\": null, \"range\": [20, 400], \"doc\": \"blood glucose\"}",
-	"{\"name\": \"metabolism.reserve\", \"unit\": \"1/1000\", \"scale\": null, \"range\": [0, 1000], \"doc\": \"stored energy\"}",
-	"{\"name\": \"life.health\", \"unit\": \"1/1000\", \"scale\": null, \"range\": [0, 1000], \"doc\": \"overall integrity\"}",
-	"{\"name\": \"life.alive\", \"unit\": \"bool\", \"scale\": null, \"range\": [0, 1], \"doc\": \"1 alive\"}",
-	"{\"name\": \"life.cause\", \"unit\": \"enum\", \"scale\": null, \"range\": [0, 2], \"doc\": \"cause of death\", \"values\": [\"none\", \"starvation\", \"stress\"]}",
+/* The texts, each ending in a NUL, one after another in one string (one literal for the compiler to parse, no
+ * pointer per text); the arrays below are where each starts. */
+const char anima_describe_text[] =
+	"{\"name\": \"env.light\", \"unit\": \"1/1000\", \"scale\": null, \"range\": [0, 1000], \"doc\": \"ambient light\"}\0"
+	"{\"name\": \"env.override\", \"unit\": \"1/1000\", \"scale\": null, \"range\": [-1, 1000], \"doc\": \"forced light or -1\"}\0"
+	"{\"name\": \"env.food\", \"unit\": \"1/1000\", \"scale\": null, \"range\": [0, 1000], \"doc\": \"food availability\"}\0"
+	"{\"name\": \"circadian.phase\", \"unit\": \"1/1000 cycle\", \"scale\": null, \"range\": [0, 999], \"doc\": \"pacemaker phase\"}\0"
+	"{\"name\": \"circadian.acc\", \"unit\": \"1/86400 cycle\", \"scale\": null, \"range\": [0, 86399], \"doc\": \"phase accumulator\"}\0"
+	"{\"name\": \"sleep.pressure\", \"unit\": \"1/1000\", \"scale\": null, \"range\": [0, 1000], \"doc\": \"homeostatic pressure\"}\0"
+	"{\"name\": \"sleep.stage\", \"unit\": \"stage\", \"scale\": null, \"range\": [0, 4], \"doc\": \"sleep stage\", \"values\": [\"wake\", \"n1\", \"n2\", \"n3\", \"rem\"]}\0"
+	"{\"name\": \"gut.content\", \"unit\": \"g\", \"scale\": null, \"range\": [0, 5000], \"doc\": \"gut content\"}\0"
+	"{\"name\": \"metabolism.glucose\", \"unit\": \"mg/dL\", \"scale\": null, \"range\": [20, 400], \"doc\": \"blood glucose\"}\0"
+	"{\"name\": \"metabolism.reserve\", \"unit\": \"1/1000\", \"scale\": null, \"range\": [0, 1000], \"doc\": \"stored energy\"}\0"
+	"{\"name\": \"life.health\", \"unit\": \"1/1000\", \"scale\": null, \"range\": [0, 1000], \"doc\": \"overall integrity\"}\0"
+	"{\"name\": \"life.alive\", \"unit\": \"bool\", \"scale\": null, \"range\": [0, 1], \"doc\": \"1 alive\"}\0"
+	"{\"name\": \"life.cause\", \"unit\": \"enum\", \"scale\": null, \"range\": [0, 2], \"doc\": \"cause of death\", \"values\": [\"none\", \"starvation\", \"stress\"]}\0"
+	"{\"name\": \"env.dawn\", \"range\": [0, 86399], \"unit\": \"s\", \"doc\": \"lights on\"\0"
+	"{\"name\": \"env.dusk\", \"range\": [0, 86399], \"unit\": \"s\", \"doc\": \"lights off\"\0"
+	"{\"name\": \"meal\", \"range\": [0, 1000], \"auto\": null, \"doc\": \"a meal of this size\"}\0"
+	"{\"name\": \"food_supply\", \"range\": [0, 1000], \"auto\": null, \"doc\": \"availability of food; 0 starves\"}\0"
+	"{\"name\": \"light\", \"range\": [0, 1000], \"auto\": -1, \"doc\": \"light override, auto = -1\"}\0"
+	"{\"name\": \"stress\", \"range\": [0, 1000], \"auto\": null, \"doc\": \"an acute stressor\"}\0";
+
+const uint32_t anima_describe_column_at[13] = {
+	0,
+	99,
+	207,
+	309,
+	421,
+	536,
+	647,
+	787,
+	881,
+	988,
+	1096,
+	1201,
+	1290,
 };
 
-const char *const anima_describe_params[2] = {
-	"{\"name\": \"env.dawn\", \"range\": [0, 86399], \"unit\": \"s\", \"doc\": \"lights on\"",
-	"{\"name\": \"env.dusk\", \"range\": [0, 86399], \"unit\": \"s\", \"doc\": \"lights off\"",
+const uint32_t anima_describe_param_at[2] = {
+	1430,
+	1504,
 };
 
-const char *const anima_describe_stimuli[4] = {
-	"{\"name\": \"meal\", \"range\": [0, 1000], \"auto\": null, \"doc\": \"a meal of this size\"}",
-	"{\"name\": \"food_supply\", \"range\": [0, 1000], \"auto\": null, \"doc\": \"availability of food; 0 starves\"}",
-	"{\"name\": \"light\", \"range\": [0, 1000], \"auto\": -1, \"doc\": \"light override, auto = -1\"}",
-	"{\"name\": \"stress\", \"range\": [0, 1000], \"auto\": null, \"doc\": \"an acute stressor\"}",
+const uint32_t anima_describe_stimulus_at[4] = {
+	1579,
+	1660,
+	1760,
+	1846,
 };

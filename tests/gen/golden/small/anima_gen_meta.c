@@ -45,22 +45,34 @@ const int32_t anima_param_values[2] = {
 	82800,
 };
 
-/* Parameter k's name "subsystem.param" and declared range, for --set and --describe. */
-const char *const anima_param_names[2] = {
-	"env.dawn",
-	"env.dusk",
+/* The names of the parameters ("subsystem.param", anima_param_name) and of the subsystems
+ * (anima_subsystem_name), each ending in a NUL, one after another in one array: an offset per name rather than a
+ * pointer, so anima.efi has no relocation per name, and the compiler parses one string. */
+const char anima_names[] =
+	"env.dawn\0"
+	"env.dusk\0"
+	"env\0"
+	"circadian\0"
+	"sleep\0"
+	"gut\0"
+	"metabolism\0"
+	"life\0";
+
+const uint32_t anima_param_name_at[2] = {
+	0,
+	9,
 };
 
+/* Parameter k's declared range, for --set and checkpoints. */
 const int32_t anima_param_range[2][2] = {
 	{0, 86399},
 	{0, 86399},
 };
 
-/* Parameter k's trait {distribution, sd}: 0 the same for everyone, 1 normal, 2 lognormal (drawn per individual
- * by anima_sim_individual, the same draw as gen/anima_gen/traits.py). */
-const int32_t anima_param_trait[2][2] = {
-	{0, 0},
-	{0, 0},
+/* The parameters drawn per individual, {parameter, distribution (1 normal, 2 lognormal), sd}, in parameter
+ * order (anima_sim_individual; the same draw as gen/anima_gen/traits.py); the others are the same for everyone. */
+const struct anima_param_trait anima_param_traits[1] = {
+	{0, 0, 0},
 };
 
 /* Trace column k+1 (catalogue order) is state slot anima_trace_slots[k] (layout order). */
@@ -96,12 +108,12 @@ const char *const anima_cause_names[3] = {
 };
 
 const struct anima_subsystem_desc anima_subsystems[6] = {
-	{"env", 0, 1, 3},
-	{"circadian", 1, 4, 2},
-	{"sleep", 1, 6, 2},
-	{"gut", 1, 8, 1},
-	{"metabolism", 1, 9, 2},
-	{"life", 1, 11, 3},
+	{18, 0, 1, 3}, /* env */
+	{22, 1, 4, 2}, /* circadian */
+	{32, 1, 6, 2}, /* sleep */
+	{38, 1, 8, 1}, /* gut */
+	{42, 1, 9, 2}, /* metabolism */
+	{53, 1, 11, 3}, /* life */
 };
 
 const char *const anima_group_names[2] = {

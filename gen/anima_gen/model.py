@@ -720,12 +720,26 @@ def canonical_parts(cat):
     }
     if cat.probe is not None:  # (a catalogue without a probe keeps the hash it had before probes existed)
         meta["probe"] = P.canonical(cat.probe)
+    # An expression's tree is a function of its source text (expr.parse; nothing rewrites its syntax later), and
+    # a large catalogue repeats a few thousand texts: each text's part is built once and shared.
+    memo = {}
+
+    def ex(e, node):
+        if e is None:
+            return None
+        key = (node.kind, node.src_text)
+        hit = memo.get(key)
+        if hit is None:
+            hit = memo[key] = _ex(e)
+        return hit
+
     def part(subs):
         return lambda: [[s.name, s.every, s.phase,
-                         [[v.name, v.lo, v.hi, _ex(v.rule)] for v in s.vars],
+                         [[v.name, v.lo, v.hi, ex(v.rule, v.rule_node)] for v in s.vars],
                          [[p.name, p.lo, p.hi] for p in s.params],
-                         [[i.name, i.src.full if i.src else None, i.delay, _ex(i.transform)] for i in s.inputs],
-                         [[h.stim.name, h.var.name, _ex(h.expr)] for h in s.handlers]]
+                         [[i.name, i.src.full if i.src else None, i.delay, ex(i.transform, i.transform_node)]
+                          for i in s.inputs],
+                         [[h.stim.name, h.var.name, ex(h.expr, h.node)] for h in s.handlers]]
                         for s in subs]
     groups = [(name, part([s for _, subs in parts for s in subs])) for name, parts in chunks(cat)]
     return meta, groups

@@ -529,7 +529,9 @@ def render(cat, outdir, source_name):
     rate_views = [{"every": r, "slots": [v for v in slot_views if v["every"] == r]} for r in lay.rates]
     header = "tick," + ",".join(v.full for v in cat.variables)
     group_index = {g.name: k for k, g in enumerate(cat.groups)}
-    names_text, name_at = string_table(["%s.%s" % (p.sub.name, p.name) for p in cat.params] +
+    params = cat.params  # (a list built at each use)
+    nparams = len(params)
+    names_text, name_at = string_table(["%s.%s" % (p.sub.name, p.name) for p in params] +
                                        [s.name for s in cat.subsystems])
     cause_names = cat.cause.values if cat.cause is not None else []
     ctx = dict(common,
@@ -552,10 +554,10 @@ def render(cat, outdir, source_name):
                epoch_rates=sorted({(i.ring.rate, i.ring.every) for s in cat.subsystems if s.shape is not None
                                    for i in s.inputs if i.delay > 0 and i.ring.every}),
                all_subsystems=[s.name for s in cat.subsystems if s.shape is None],
-               subsystem_descs=[(name_at[len(cat.params) + k], group_index[s.group.name],
+               subsystem_descs=[(name_at[nparams + k], group_index[s.group.name],
                                  s.vars[0].index + 1 if s.vars else 0, len(s.vars), s.name)
                                 for k, s in enumerate(cat.subsystems)],
-               names_text=names_text, param_name_at=name_at[:len(cat.params)],
+               names_text=names_text, param_name_at=name_at[:nparams],
                group_names=[g.name for g in cat.groups],
                var_ranges=[(v.lo, v.hi) for v in cat.variables])
     ctx["probe"] = probe_view(cat.probe)

@@ -292,7 +292,7 @@ class _Converter:
             else:
                 self.diag.error(pos, "unsupported YAML tag '%s'" % tag)
                 value, kind = node.value, "str"
-        except (ValueError, KeyError, yaml.YAMLError):  # e.g. `!!bool maybe`: text, and the model says where
+        except (ValueError, KeyError, IndexError, yaml.YAMLError):  # `!!bool maybe`, `!!int ''`: text, and the model says where
             value, kind = node.value, "str"
         s = Scalar(pos, value, kind)
         s.style = node.style
@@ -330,6 +330,8 @@ def _fast_tree(src, loader):
 
 
 def _events_to_tree(src, loader):
+    # The loop runs once per YAML event (3.5 million at 33,000 subsystems): names are local, the top of the stack
+    # is kept in variables, and a plain scalar's text is compared in place rather than sliced out.
     text = src.text
     parser = loader(text)
     get = parser.get_event
@@ -340,9 +342,13 @@ def _events_to_tree(src, loader):
     ScalarEvent, MappingStartEvent, SequenceStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
     MappingEndEvent, SequenceEndEvent = yaml.MappingEndEvent, yaml.SequenceEndEvent
     ScalarNode = yaml.ScalarNode
+    new_scalar, new_map, new_seq = Scalar.__new__, Map.__new__, Seq.__new__
     if type(get()) is not yaml.StreamStartEvent or type(get()) is not yaml.DocumentStartEvent:
         raise _Unusual()
-    stack = []  # [Map or Seq, pending key (str, Scalar) for a Map]
+    stack = []  # the open collections above the top one: [(Map or Seq, pending key (str, Scalar) or None)]
+    top = None  # the innermost open collection
+    top_is_map = False
+    key = None  # (str, Scalar): the top Map's key waiting for its value
     root = None
     limit_depth = 64  # _Converter's
     while True:
@@ -353,23 +359,24 @@ def _events_to_tree(src, loader):
                 raise _Unusual()
             mark = ev.start_mark
             at = (mark.line + 1) << 32 | (mark.column + 1)
-            value = intern(ev.value)
+            text_value = ev.value
+            value = intern(text_value)
+            if top_is_map and key is None:
+                # a key
+                if len(stack) >= limit_depth:
+                    raise _Unusual()
+                knode = new_scalar(Scalar)
+                knode._at, knode.value, knode.kind = at, value, "str"
+                key = (value, knode)
+                continue
+            if len(stack) >= limit_depth:
+                raise _Unusual()
             tag = ev.tag
             if tag is None or tag == "!":
-                key = (value, ev.implicit)
-                tag = tags.get(key)
+                tkey = (value, ev.implicit)
+                tag = tags.get(tkey)
                 if tag is None:
-                    tag = tags[key] = resolve(ScalarNode, value, ev.implicit)
-            if stack and type(stack[-1][0]) is Map and stack[-1][1] is None:
-                # a key
-                if len(stack) > limit_depth:
-                    raise _Unusual()
-                knode = Scalar.__new__(Scalar)
-                knode._at, knode.value, knode.kind = at, value, "str"
-                stack[-1][1] = (value, knode)
-                continue
-            if len(stack) > limit_depth:
-                raise _Unusual()
+                    tag = tags[tkey] = resolve(ScalarNode, value, ev.implicit)
             if tag == _STR:
                 kind = "str"
             elif tag == _INT:
@@ -377,7 +384,7 @@ def _events_to_tree(src, loader):
                 if hit is None:
                     try:
                         hit = ints[value] = (constructor.construct_yaml_int(ScalarNode(tag, value)), "int")
-                    except (ValueError, yaml.YAMLError):
+                    except (ValueError, IndexError, yaml.YAMLError):  # IndexError: `!!int ''`
                         hit = ints[value] = (value, "str")
                 value, kind = hit
             elif tag == _FLOAT:
@@ -391,14 +398,14 @@ def _events_to_tree(src, loader):
                 value, kind = None, "null"
             else:
                 raise _Unusual()  # an unsupported tag: the full path says so
-            node = Scalar.__new__(Scalar)
+            node = new_scalar(Scalar)
             node._at, node.value, node.kind = at, value, kind
             style = ev.style
             node.style = style
-            text_value = ev.value
             start, end = mark.index, ev.end_mark.index
-            if not style and end - start == len(text_value):  # plain: the text is the value (shared, not a copy)
-                raw = text_value if text[start:end] == text_value else text[start:end]
+            if not style and end - start == len(text_value) and text.startswith(text_value, start):
+                # plain, and the text is the value: the (interned) value is the source
+                node.src_text, node.src_start = intern(text_value), start
             else:
                 raw = text[start:end]
                 if style in ("'", '"'):
@@ -406,47 +413,55 @@ def _events_to_tree(src, loader):
                 elif style in ("|", ">"):
                     nl = raw.find("\n")
                     raw, start = raw[nl + 1:], start + nl + 1
-            if raw == text_value:
-                node.src_text, node.src_start = intern(text_value), start
-            elif "".join(raw.split()) == "".join(text_value.split()):
-                node.src_text, node.src_start = raw, start
-            else:
-                node.src_text, node.src_start = text_value, None
+                if raw == text_value:
+                    node.src_text, node.src_start = intern(text_value), start
+                elif "".join(raw.split()) == "".join(text_value.split()):
+                    node.src_text, node.src_start = raw, start
+                else:
+                    node.src_text, node.src_start = text_value, None
         elif t is MappingStartEvent or t is SequenceStartEvent:
             if ev.anchor is not None:
                 raise _Unusual()
-            if stack and type(stack[-1][0]) is Map and stack[-1][1] is None:
+            if top_is_map and key is None:
                 raise _Unusual()  # a key that is not a scalar
-            if len(stack) > limit_depth:
+            if len(stack) >= limit_depth:
                 raise _Unusual()
             mark = ev.start_mark
-            coll = Map.__new__(Map) if t is MappingStartEvent else Seq.__new__(Seq)
+            if t is MappingStartEvent:
+                coll = new_map(Map)
+                coll.index = {}
+            else:
+                coll = new_seq(Seq)
             coll._at = (mark.line + 1) << 32 | (mark.column + 1)
             coll.items = []
-            if t is MappingStartEvent:
-                coll.index = {}
-            stack.append([coll, None])
+            if top is not None:
+                stack.append((top, key))
+            top, top_is_map, key = coll, t is MappingStartEvent, None
             continue
         elif t is MappingEndEvent or t is SequenceEndEvent:
-            node = stack.pop()[0]
+            node = top
+            if not stack:
+                root = node
+                break
+            top, key = stack.pop()
+            top_is_map = type(top) is Map
         else:  # an alias, the end of the document, anything else
             raise _Unusual()
-        # node is complete: attach it to its parent
-        if not stack:
+        # node is complete: attach it to the top collection
+        if top is None:
             root = node
             break
-        parent = stack[-1]
-        coll = parent[0]
-        if type(coll) is Seq:
-            coll.items.append(node)
-        else:
-            key, knode = parent[1]
-            if key in coll.index:
+        if top_is_map:
+            k = key[0]
+            index = top.index
+            if k in index:
                 raise _Unusual()  # a duplicate key: the full path reports it
-            item = (key, knode, node)
-            coll.items.append(item)
-            coll.index[key] = item
-            parent[1] = None
+            item = (k, key[1], node)
+            top.items.append(item)
+            index[k] = item
+            key = None
+        else:
+            top.items.append(node)
     if type(get()) is not yaml.DocumentEndEvent or type(get()) is not yaml.StreamEndEvent:
         raise _Unusual()  # another document: the full path reports it
     return root

@@ -276,6 +276,8 @@ class Builder:
         if root.get("probe") is not None and not self.diag.errors:
             cat.probe = P.build(self, root.get("probe"))
         self.usage_warnings()
+        if self.diag.errors:  # (the catalogue is not used: no hash of what may be half-built)
+            return cat
         meta, groups = canonical_parts(cat)
         # One group file's part at a time: all of them at once, as JSON-able lists, were a third of the
         # generator's peak memory at 33,000 subsystems.
@@ -720,33 +722,46 @@ def canonical_parts(cat):
     }
     if cat.probe is not None:  # (a catalogue without a probe keeps the hash it had before probes existed)
         meta["probe"] = P.canonical(cat.probe)
-    # An expression's tree is a function of its source text (expr.parse; nothing rewrites its syntax later), and
-    # a large catalogue repeats a few thousand texts: each text's part is built once and shared.
+    # A group file's part is written as the JSON text json.dumps would give (part_hash), piece by piece: an
+    # expression's tree is a function of its source text (expr.parse; nothing rewrites its syntax later) and a
+    # large catalogue repeats a few thousand texts, so each text's JSON is made once; the rest is names and
+    # integers.
     memo = {}
 
     def ex(e, node):
         if e is None:
-            return None
+            return "null"
         key = (node.kind, node.src_text)
         hit = memo.get(key)
         if hit is None:
-            hit = memo[key] = _ex(e)
+            hit = memo[key] = _json(_ex(e))
         return hit
 
     def part(subs):
-        return lambda: [[s.name, s.every, s.phase,
-                         [[v.name, v.lo, v.hi, ex(v.rule, v.rule_node)] for v in s.vars],
-                         [[p.name, p.lo, p.hi] for p in s.params],
-                         [[i.name, i.src.full if i.src else None, i.delay, ex(i.transform, i.transform_node)]
-                          for i in s.inputs],
-                         [[h.stim.name, h.var.name, ex(h.expr, h.node)] for h in s.handlers]]
-                        for s in subs]
+        return lambda: "[%s]" % ",".join([
+            "[%s,%d,%d,[%s],[%s],[%s],[%s]]" % (
+                _jstr(s.name), s.every, s.phase,
+                ",".join(["[%s,%d,%d,%s]" % (_jstr(v.name), v.lo, v.hi, ex(v.rule, v.rule_node)) for v in s.vars]),
+                ",".join(["[%s,%d,%d]" % (_jstr(p.name), p.lo, p.hi) for p in s.params]),
+                ",".join(["[%s,%s,%d,%s]" % (_jstr(i.name), _jstr(i.src.full) if i.src else "null", i.delay,
+                                             ex(i.transform, i.transform_node)) for i in s.inputs]),
+                ",".join(["[%s,%s,%s]" % (_jstr(h.stim.name), _jstr(h.var.name), ex(h.expr, h.node))
+                          for h in s.handlers]))
+            for s in subs])
     groups = [(name, part([s for _, subs in parts for s in subs])) for name, parts in chunks(cat)]
     return meta, groups
 
 
+def _json(x):
+    return json.dumps(x, sort_keys=True, separators=(",", ":"))
+
+
+_jstr = json.encoder.encode_basestring_ascii  # a str as _json writes it
+
+
 def part_hash(part):
-    blob = json.dumps(part, sort_keys=True, separators=(",", ":")).encode()
+    """The hash of a part: of its JSON text (_json), or of that text itself when given as a str."""
+    blob = (part if isinstance(part, str) else _json(part)).encode()
     return int.from_bytes(hashlib.sha256(blob).digest()[:8], "little")
 
 

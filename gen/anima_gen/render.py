@@ -34,12 +34,16 @@ def string_table(texts):
     """[texts...] as the C text of one string, each text ending in a NUL, and where each starts in it: tables of
     names with an offset per name rather than a pointer (no relocation per name in anima.efi, one literal for
     the compiler)."""
-    at, lines, n = [], [], 0
+    at, n = [], 0
     for t in texts:
         at.append(n)
         n += len(t) + 1  # c_string writes one byte per character
-        lines.append("\t%s\\0\"" % c_string(t)[:-1])
-    return ("\n".join(lines) if lines else '\t""'), at
+    if not texts:
+        return '\t""', at
+    if _ODD.search("".join(texts)) is None:  # printable ASCII (no newline): escaped all at once
+        body = "\n".join(texts).replace("\\", "\\\\").replace('"', '\\"').split("\n")
+        return "\n".join(['\t"%s\\0"' % t for t in body]), at
+    return "\n".join(["\t%s\\0\"" % c_string(t)[:-1] for t in texts]), at
 
 
 _ODD = re.compile(r'[^ -~]')  # anything but printable ASCII
@@ -405,15 +409,18 @@ def prefetches(loads):
 def describe_texts(cat):
     """The JSON text of each column, parameter (without its closing brace: the program adds the run's value)
     and stimulus, for anima-sim --describe."""
+    # json.dumps of {"name": ..., "unit": ..., ...} written out (a dict and an encoder call each, 140,000 times
+    # at scale, were most of this): the same text.
+    jstr = json.encoder.encode_basestring_ascii
+
     def col(v):
-        d = {"name": v.full, "unit": v.unit, "scale": v.scale, "range": [v.lo, v.hi], "doc": v.doc}
-        if v.values:
-            d["values"] = v.values
-        return json.dumps(d)
+        return '{"name": %s, "unit": %s, "scale": %s, "range": [%d, %d], "doc": %s%s}' % (
+            jstr(v.full), jstr(v.unit), json.dumps(v.scale), v.lo, v.hi, jstr(v.doc),
+            ', "values": %s' % json.dumps(v.values) if v.values else "")
 
     def param(p):
-        return json.dumps({"name": "%s.%s" % (p.sub.name, p.name), "range": [p.lo, p.hi], "unit": p.unit,
-                           "doc": p.doc})[:-1]
+        return '{"name": %s, "range": [%d, %d], "unit": %s, "doc": %s' % (
+            jstr("%s.%s" % (p.sub.name, p.name)), p.lo, p.hi, jstr(p.unit), jstr(p.doc))
 
     def stim(st):
         d = {"name": st.name, "range": [st.lo, st.hi], "auto": st.auto, "doc": st.doc}

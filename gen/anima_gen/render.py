@@ -124,18 +124,19 @@ def prune(loads, codes):
     parsed = [(_LOAD.match(line), line) for line in loads]
     # A name appears in C text where it is a whole word: the words of each text, once.
     words = set(_WORD.findall("\n".join(codes)))
-    reads = {m.group(1): set(_WORD.findall(m.group(2))) for m, _ in parsed}
-    need = {m.group(1) for m, _ in parsed if m.group(1) in words}
-    grew = True
-    while grew:
-        grew = False
-        for m, _ in parsed:
-            if m.group(1) in need:
-                for m2, _ in parsed:
-                    if m2.group(1) not in need and m2.group(1) in reads[m.group(1)]:
-                        need.add(m2.group(1))
-                        grew = True
-    return [line for m, line in parsed if m.group(1) in need]
+    names = [m.group(1) for m, _ in parsed]
+    need = {n for n in names if n in words}
+    if len(need) == len(names):  # the usual case: the code names every load
+        return list(loads)
+    # What the needed loads read (a transform's parameters), and what those read, ...
+    reads = {m.group(1): m.group(2) for m, _ in parsed}
+    todo = list(need)
+    while todo:
+        for w in _WORD.findall(reads[todo.pop()]):
+            if w in reads and w not in need:
+                need.add(w)
+                todo.append(w)
+    return [line for n, (_, line) in zip(names, parsed) if n in need]
 
 
 def rules_view(s, em):

@@ -6,9 +6,11 @@ import re
 
 from .layout import chunk_names
 
-# The longest compiles first (the build starts them in this order): at scale, the shared step functions.
-FIXED = ["anima_gen.h", "anima_gen_shapes.c", "anima_gen_meta.c", "anima_gen_describe.c", "anima_gen_schedule.c",
-         "anima_gen_runs.c", "anima_gen_tables.c"]
+# The longest compiles first (the build starts them in this order). At 32,983 subsystems (gcc -O3 / clang -O2,
+# CPU s): the schedule 2.5 / 2.3, the data of anima_gen_meta.c 1.8 / 1.4, the --describe texts 1.2 / -, the
+# runs' constants 1.1 / 0.6, the shared step functions 0.4 / 0.2.
+FIXED = ["anima_gen.h", "anima_gen_schedule.c", "anima_gen_meta.c", "anima_gen_describe.c", "anima_gen_runs.c",
+         "anima_gen_shapes.c", "anima_gen_tables.c"]
 
 
 def outputs_of(cat):

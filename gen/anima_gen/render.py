@@ -40,10 +40,15 @@ def string_table(texts):
         n += len(t) + 1  # c_string writes one byte per character
     if not texts:
         return '\t""', at
-    if _ODD.search("".join(texts)) is None:  # printable ASCII (no newline): escaped all at once
-        body = "\n".join(texts).replace("\\", "\\\\").replace('"', '\\"').split("\n")
-        return "\n".join(['\t"%s\\0"' % t for t in body]), at
-    return "\n".join(["\t%s\\0\"" % c_string(t)[:-1] for t in texts]), at
+    out = []
+    for k in range(0, len(texts), 4096):  # (a few thousand at a time: the texts at scale are tens of MB)
+        chunk = texts[k:k + 4096]
+        if _ODD.search("".join(chunk)) is None:  # printable ASCII (no newline): escaped all at once
+            body = "\n".join(chunk).replace("\\", "\\\\").replace('"', '\\"').split("\n")
+            out.append("\n".join(['\t"%s\\0"' % t for t in body]))
+        else:
+            out.append("\n".join(["\t%s\\0\"" % c_string(t)[:-1] for t in chunk]))
+    return "\n".join(out), at
 
 
 _ODD = re.compile(r'[^ -~]')  # anything but printable ASCII

@@ -59,14 +59,18 @@ static void report(const char *text, int final)
 		say(line);
 		return;
 	}
+	/* The screen first: whoever acts on the line from COM1 (a person, a test taking a screendump) finds the
+	 * screen already saying it. */
+	char shown[sizeof line + 1] = "";
+	str_add(shown, sizeof shown, line);
+	str_add(shown, sizeof shown, "\n");
+	dashboard_comments(shown, anima_strlen(shown));
+	if (final)
+		dashboard_message(shown);
 	if (!serial_at_line_start())
 		serial_puts("\n");
 	serial_puts(line);
 	serial_puts("\n");
-	str_add(line, sizeof line, "\n");
-	dashboard_comments(line, anima_strlen(line));
-	if (final)
-		dashboard_message(line);
 }
 
 static void say_tick(const char *what, uint64_t tick)

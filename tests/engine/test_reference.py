@@ -33,16 +33,20 @@ def stimuli(describe, seed):
     return out
 
 
-def args_of(sim, seed, individual, every):
-    describe = json.loads(run(sim, "--describe").stdout)
+def args_of(describe, seed, individual, every):
     who = ["--individual", str(individual)] if individual is not None else []
     return ["--seed", str(seed), "--ticks", str(DAYS * DAY), "--every", str(every)] + who + stimuli(describe, seed)
 
 
 @pytest.fixture(scope="module")
-def references(sim):
+def describe(sim):
+    return json.loads(run(sim, "--describe").stdout)
+
+
+@pytest.fixture(scope="module")
+def references(describe):
     def one(r):
-        args = args_of(sim, *r)
+        args = args_of(describe, *r)
         ref = subprocess.run([PYTHON, os.path.join(ROOT, "gen", "anima-gen"), "run", CATALOGUE, "--"] + args,
                              capture_output=True, text=True, timeout=1800)
         return args, ref
@@ -50,8 +54,7 @@ def references(sim):
         return dict(zip(RUNS, pool.map(one, RUNS)))
 
 
-def test_every_stimulus_is_exercised(sim):
-    describe = json.loads(run(sim, "--describe").stdout)
+def test_every_stimulus_is_exercised(describe):
     names = {s["name"] for s in describe["stimuli"]}
     given = set()
     args = stimuli(describe, 11)

@@ -57,20 +57,35 @@ def _runs():
 
 @pytest.mark.parametrize("seed", FEW)
 def test_free_run_in_darkness(seed):
-    """Without a light-dark cycle the pacemaker free-runs at its own period, a little longer than 24 h in
-    humans (24.18 h, Czeisler 1999; blind people 24.1-24.9 h, Sack 1992), and sleep drifts later each day.
-    In the light-dark cycle the same organism keeps 24 h."""
+    """Without a light-dark cycle the pacemaker free-runs at the individual's own period and sleep drifts with
+    it; in the light-dark cycle the same organism keeps 24 h. Human periods spread around a mean a little over
+    24 h, and some people's are shorter than 24 h: 24.18 +- 0.13 h (Czeisler et al. 1999), 24.15 +- 0.2 h
+    (Duffy et al. 2011), 24.31 +- 0.23 h ranging 23.7-24.9 h (Eastman et al. 2012); blind people 24.1-24.9 h
+    (Sack et al. 1992). So each individual's period lies in the human range and its sleep drifts the way its
+    own period says; the population's mean period is test_free_running_period_of_the_population."""
     dark = run(seed, FREE, 600, env="dark")
     ld = run(seed, FREE, 600)
     tau, tau_ld = period(dark), period(ld)
-    assert 24.04 <= tau <= 24.6, "seed %d: free-running period %.3f h in darkness" % (seed, tau)
-    assert tau >= tau_ld + 0.05, "seed %d: %.3f h in darkness, %.3f h entrained" % (seed, tau, tau_ld)
+    assert 23.7 <= tau <= 24.9, "seed %d: free-running period %.3f h in darkness" % (seed, tau)
+    assert abs(tau_ld - 24) <= 0.05, "seed %d: period %.3f h in the light-dark cycle" % (seed, tau_ld)
     on = main_onsets(dark)
     drift = ((on[-1] - on[0]) - (len(on) - 1) * DAY) / MINUTE
-    assert len(on) >= 8 and drift >= 20, "seed %d: sleep onsets drift %+.0f min over %d cycles" % (seed, drift, len(on) - 1)
     on_ld = main_onsets(ld)
     drift_ld = ((on_ld[-1] - on_ld[0]) - (len(on_ld) - 1) * DAY) / MINUTE
-    assert abs(drift_ld) < drift, "seed %d: in the light-dark cycle onsets drift %+.0f min" % (seed, drift_ld)
+    if abs(tau - 24) >= 0.05:  # at least 25 min over the run's cycles: measurable at 10-minute rows
+        assert len(on) >= 8 and abs(drift) >= 20 and drift * (tau - 24) > 0, \
+            "seed %d: period %.3f h, sleep onsets drift %+.0f min over %d cycles" % (seed, tau, drift, len(on) - 1)
+        assert abs(drift_ld) < abs(drift), "seed %d: in the light-dark cycle onsets drift %+.0f min" % (seed, drift_ld)
+
+
+def test_free_running_period_of_the_population():
+    """Over the individuals the free-running period in darkness averages a little over 24 h (24.18 h,
+    Czeisler et al. 1999; 24.15 h, Duffy et al. 2011; 24.31 h, Eastman et al. 2012), longer than the 24 h the
+    light-dark cycle holds them to."""
+    taus = [period(run(seed, FREE, 600, env="dark")) for seed in FEW]
+    taus_ld = [period(run(seed, FREE, 600)) for seed in FEW]
+    assert 24.1 <= mean(taus) <= 24.35, "mean free-running period %.3f h (%s)" % (mean(taus), taus)
+    assert mean(taus) >= mean(taus_ld) + 0.05, "%.3f h in darkness, %.3f h entrained" % (mean(taus), mean(taus_ld))
 
 
 @pytest.mark.parametrize("seed", FEW)

@@ -240,11 +240,13 @@ struct anima_sim {
 	uint64_t tick;
 	uint64_t seed;
 	int32_t env;
-	int32_t state[ANIMA_NVARS];        /* the state at the end of `tick` (layout order) */
+	/* The state at the end of `tick` (layout order), ANIMA_NVARS words; after it, ANIMA_GATHER_WORDS of
+	 * scratch (no part of the state) where anima_gen_tick gathers inputs of shared step functions, which read
+	 * those and plain inputs alike as words of one array. */
+	int32_t state[ANIMA_NVARS + ANIMA_GATHER_WORDS];
 	int32_t next[ANIMA_NVARS];         /* scratch: next state of the subsystems updating this tick */
 	int32_t params[ANIMA_NPARAMS + 1]; /* parameter values, data not code */
 	int32_t delay[ANIMA_DELAY_WORDS + 1]; /* ring buffers of delayed couplings */
-	int32_t gather[ANIMA_GATHER_WORDS + 1]; /* scratch: inputs of shared step functions (anima_gen_tick) */
 	uint32_t phase[ANIMA_NRATES + 1];  /* tick mod every, per distinct update period */
 };
 

@@ -12,7 +12,7 @@
 
 /* Bumped whenever the contract between generated code and this header changes; generated files #error when
  * they were rendered for another format. */
-#define ANIMA_RT_FORMAT 5
+#define ANIMA_RT_FORMAT 6
 
 /* What a step may know about the moment it runs in. Read-only for generated code. */
 struct anima_ctx {
@@ -89,13 +89,14 @@ static inline int64_t anima_table_at16(int64_t x, int64_t lo, int64_t shift, int
 
 /* Subsystems whose rules have the same form share one step function (anima_gen_shapes.c), called once per
  * schedule slot for all of them: `count` subsystems, each with its own constants (state slots, parameter
- * indices, literals), one after another in O (anima_gen_runs.c), and its inputs one after another in G. */
-typedef void (*anima_shape_fn)(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict G,
-			       int32_t *restrict N, const struct anima_ctx *restrict c, const int32_t *restrict O,
-			       uint32_t count);
+ * indices, literals, where each input is), one after another in O (anima_gen_runs.c). An input is a word of
+ * S: a plain input's source slot, or one of the words after the state (G = S + ANIMA_NVARS) that a gather
+ * function filled. */
+typedef void (*anima_shape_fn)(const int32_t *restrict S, const int32_t *restrict P, int32_t *restrict N,
+			       const struct anima_ctx *restrict c, const int32_t *restrict O, uint32_t count);
 
-/* Fetches `count` inputs of one form (a state slot or a delay ring entry, through a transform or not) into
- * G before the shared step functions read them: each input's constants in O, the first where it goes in G. */
+/* Fetches `count` inputs of one form (a delay ring entry, or a state slot through a transform) into G before
+ * the shared step functions read them: each input's constants in O, the first where it goes in G. */
 typedef void (*anima_gather_fn)(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
 				int32_t *restrict G, const struct anima_ctx *restrict c, const int32_t *restrict O,
 				uint32_t count);
@@ -111,7 +112,6 @@ struct anima_shape_run {
 	anima_shape_fn fn;
 	const int32_t *O;
 	uint32_t count;
-	uint32_t g; /* where its first subsystem's inputs are in G */
 };
 
 struct anima_gather_run {

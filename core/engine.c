@@ -107,7 +107,7 @@ int anima_sim_step(struct anima_sim *sim)
 	sim->tick++;
 	make_ctx(sim, &c);
 	/* The generated tick computes every subsystem due now from the snapshot, then commits them all. */
-	anima_gen_tick(sim->state, sim->params, sim->delay, sim->next, sim->gather, &c, sim->phase);
+	anima_gen_tick(sim->state, sim->params, sim->delay, sim->next, &c, sim->phase);
 	anima_gen_record(sim->state, sim->delay, sim->tick);
 #ifndef ANIMA_NO_PROBE
 	/* Reads the state of this tick and writes only the index, which no rule and no ring reads. */

@@ -145,11 +145,14 @@ class Emitter:
         self.shareable = True
         self.table_positions = []  # placeholders holding a table's offset (local index until shapes are decided)
         self.var_positions = []  # (placeholder, Var) for placeholders holding a variable's state slot
-        # Gathered inputs (shape mode only): the rules read input j as G[j], which the step's gather functions
-        # filled in beforehand (render.find_shapes). How an input is fetched (a state slot, a delay ring of
-        # either kind, a transform) is then no part of the form, so subsystems that differ only in that share
-        # one step function.
+        # Gathered inputs (shape mode only): the rules read every input as a word of S at a constant of the
+        # subsystem's own: a plain input (a state slot, no transform) its source's slot, any other the word
+        # past the state (ANIMA_NVARS + its place) where the step's gather functions put it beforehand
+        # (render.find_shapes). How an input is fetched (a state slot, a delay ring of either kind, a
+        # transform) is then no part of the form, so subsystems that differ only in that share one step
+        # function, and a plain input costs no gather.
         self.gathered = [] if gather else None
+        self.input_positions = []  # (placeholder, index in gathered, or None for a plain input)
 
     def k(self, value, key=None):
         """A constant of this subsystem: a literal, or in shape mode a placeholder for it."""
@@ -310,8 +313,18 @@ class Emitter:
 
     def input_value(self, i):
         if self.gathered is not None:
-            self.gathered.append(i)
-            return "(int64_t)G[%d]" % (len(self.gathered) - 1)
+            # A placeholder of its own (no memo): an input from the subsystem's own variable still has the
+            # form of one from any other. find_shapes sets the values once the layout is final.
+            n = len(self.vals)
+            if i.delay == 0 and i.transform is None:
+                code = self.k(i.src.slot)
+                self.var_positions.append((n, i.src))
+                self.input_positions.append((n, None))
+            else:
+                code = self.k(0)
+                self.input_positions.append((n, len(self.gathered)))
+                self.gathered.append(i)
+            return "(int64_t)S[%s]" % code
         return self.input_source(i)
 
     def input_source(self, i):

@@ -130,14 +130,17 @@ def test_shared_shapes_agree_with_the_interpreter(build, tmp_path):
 def test_gathered_inputs_agree_with_the_interpreter(build):
     """Subsystems of one form whose inputs are fetched in every way there is (a state slot, delay rings of both
     kinds, transforms with and without tables, rising or not, reading a parameter) share one step function,
-    which reads them from gather functions (tests/catalogues/gathered.yaml). That path must compute exactly what
-    the interpreter does, stimuli included."""
+    which reads plain ones in place and the others from gather functions (tests/catalogues/gathered.yaml).
+    That path must compute exactly what the interpreter does, stimuli included."""
     path = cat("gathered")
     exe = build(path)
     with open(os.path.join(os.path.dirname(exe), "gen", "anima_gen_shapes.c")) as f:
         shapes = f.read()
     assert re.search(r"/\* Shape [0-9a-f]{12}: 10 subsystems", shapes)  # every sink shares it
     assert len(re.findall(r"^void anima_gather_", shapes, re.M)) >= 16  # declared and defined: >= 8 forms
+    with open(os.path.join(os.path.dirname(exe), "gen", "anima_gen_runs.c")) as f:
+        gather_rows = "".join(re.findall(r"^static const int32_t GO_.*?^};", f.read(), re.M | re.S))
+    assert "/* k0 */" not in gather_rows and "/* k1 */" in gather_rows  # k0's inputs are all plain
     for kw in [dict(seed=3, ticks=6000, every=1, stimuli=["100:kick=900", "2000:kick=0", "2003:kick=1000"]),
                dict(seed=11, ticks=9000, every=7, env="dark", stimuli=["1:kick=500"])]:
         sim, ref = sim_trace(exe, **kw), interp_trace(path, **kw)

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#define ANIMA_GEN_FORMAT 5
+#define ANIMA_GEN_FORMAT 6
 
 #define ANIMA_NVARS 13
 #define ANIMA_NPARAMS 2
@@ -15,7 +15,9 @@
 #define ANIMA_NRATES 5
 #define ANIMA_NRINGS 1
 #define ANIMA_DELAY_WORDS 16
-#define ANIMA_GATHER_WORDS 0 /* the most inputs one schedule slot's shared step functions read */
+/* The most inputs other than plain ones that one schedule slot's shared step functions read: the gather
+ * functions put them past the state (struct anima_sim's state), where those read them. */
+#define ANIMA_GATHER_WORDS 0
 #define ANIMA_ALIVE_SLOT 9
 #define ANIMA_CAUSE_SLOT 10
 #define ANIMA_NCAUSES 3
@@ -89,10 +91,11 @@ extern const char *const anima_cause_names[3];
 
 /* Computes one tick: advances phase[r] (the tick mod anima_rate_every[r]) and updates the subsystems due then
  * from the snapshot S into N, then commits them to S and records the committed sources of the delay rings
- * that keep one entry per update. c->tick is the new tick. G (ANIMA_GATHER_WORDS) is scratch: the inputs of
- * the subsystems that share step functions, fetched for each schedule slot before they run. */
+ * that keep one entry per update. c->tick is the new tick. The ANIMA_GATHER_WORDS words after S's ANIMA_NVARS
+ * are scratch: the inputs of the subsystems that share step functions, fetched for each schedule slot before
+ * they run. */
 void anima_gen_tick(int32_t *restrict S, const int32_t *restrict P, int32_t *restrict D, int32_t *restrict N,
-		    int32_t *restrict G, const struct anima_ctx *restrict c, uint32_t *restrict phase);
+		    const struct anima_ctx *restrict c, uint32_t *restrict phase);
 /* Records the state of tick `tick` as it ends into the delay rings D that keep one entry per tick. */
 void anima_gen_record(const int32_t *restrict S, int32_t *restrict D, uint64_t tick);
 /* Fills every delay ring with its source variable's initial state. */

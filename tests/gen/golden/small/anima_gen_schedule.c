@@ -28,57 +28,55 @@ void anima_h_env__light(const int32_t *restrict S, const int32_t *restrict P, co
 void anima_h_life__stress(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
 		int32_t *restrict N, const struct anima_ctx *restrict c, int64_t stimulus);
 
+/* Each schedule slot's run_ function: its S is the snapshot and, past its ANIMA_NVARS words, G, where the
+ * gather functions put inputs for the shared step functions, which read both through S (so S is not restrict
+ * there). */
+
 /* every 1, phase 0: 3 variables from slot 0 */
 
-static void run_1_0(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
-		int32_t *restrict N, int32_t *restrict G, const struct anima_ctx *restrict c)
+static void run_1_0(int32_t *S, const int32_t *restrict P, const int32_t *restrict D,
+		int32_t *restrict N, const struct anima_ctx *restrict c)
 {
-	(void)G;
 	anima_u_env(S, P, D, N, c);
 }
 
 /* every 5, phase 2: 2 variables from slot 3 */
 
-static void run_5_2(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
-		int32_t *restrict N, int32_t *restrict G, const struct anima_ctx *restrict c)
+static void run_5_2(int32_t *S, const int32_t *restrict P, const int32_t *restrict D,
+		int32_t *restrict N, const struct anima_ctx *restrict c)
 {
-	(void)G;
 	anima_u_sleep(S, P, D, N, c);
 }
 
 /* every 10, phase 3: 2 variables from slot 5 */
 
-static void run_10_3(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
-		int32_t *restrict N, int32_t *restrict G, const struct anima_ctx *restrict c)
+static void run_10_3(int32_t *S, const int32_t *restrict P, const int32_t *restrict D,
+		int32_t *restrict N, const struct anima_ctx *restrict c)
 {
-	(void)G;
 	anima_u_circadian(S, P, D, N, c);
 }
 
 /* every 30, phase 23: 1 variables from slot 7 */
 
-static void run_30_23(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
-		int32_t *restrict N, int32_t *restrict G, const struct anima_ctx *restrict c)
+static void run_30_23(int32_t *S, const int32_t *restrict P, const int32_t *restrict D,
+		int32_t *restrict N, const struct anima_ctx *restrict c)
 {
-	(void)G;
 	anima_u_gut(S, P, D, N, c);
 }
 
 /* every 60, phase 27: 3 variables from slot 8 */
 
-static void run_60_27(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
-		int32_t *restrict N, int32_t *restrict G, const struct anima_ctx *restrict c)
+static void run_60_27(int32_t *S, const int32_t *restrict P, const int32_t *restrict D,
+		int32_t *restrict N, const struct anima_ctx *restrict c)
 {
-	(void)G;
 	anima_u_life(S, P, D, N, c);
 }
 
 /* every 60, phase 59: 2 variables from slot 11 */
 
-static void run_60_59(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
-		int32_t *restrict N, int32_t *restrict G, const struct anima_ctx *restrict c)
+static void run_60_59(int32_t *S, const int32_t *restrict P, const int32_t *restrict D,
+		int32_t *restrict N, const struct anima_ctx *restrict c)
 {
-	(void)G;
 	anima_u_metabolism(S, P, D, N, c);
 }
 
@@ -98,13 +96,13 @@ const uint32_t anima_rate_every[5] = {
 };
 
 void anima_gen_tick(int32_t *restrict S, const int32_t *restrict P, int32_t *restrict D, int32_t *restrict N,
-		    int32_t *restrict G, const struct anima_ctx *restrict c, uint32_t *restrict phase)
+		    const struct anima_ctx *restrict c, uint32_t *restrict phase)
 {
-	run_1_0(S, P, D, N, G, c);
+	run_1_0(S, P, D, N, c);
 	phase[1] = phase[1] + 1 == 5 ? 0 : phase[1] + 1;
 	switch (phase[1]) {
 	case 2:
-		run_5_2(S, P, D, N, G, c);
+		run_5_2(S, P, D, N, c);
 		break;
 	default:
 		break;
@@ -112,7 +110,7 @@ void anima_gen_tick(int32_t *restrict S, const int32_t *restrict P, int32_t *res
 	phase[2] = phase[2] + 1 == 10 ? 0 : phase[2] + 1;
 	switch (phase[2]) {
 	case 3:
-		run_10_3(S, P, D, N, G, c);
+		run_10_3(S, P, D, N, c);
 		break;
 	default:
 		break;
@@ -120,7 +118,7 @@ void anima_gen_tick(int32_t *restrict S, const int32_t *restrict P, int32_t *res
 	phase[3] = phase[3] + 1 == 30 ? 0 : phase[3] + 1;
 	switch (phase[3]) {
 	case 23:
-		run_30_23(S, P, D, N, G, c);
+		run_30_23(S, P, D, N, c);
 		break;
 	default:
 		break;
@@ -128,10 +126,10 @@ void anima_gen_tick(int32_t *restrict S, const int32_t *restrict P, int32_t *res
 	phase[4] = phase[4] + 1 == 60 ? 0 : phase[4] + 1;
 	switch (phase[4]) {
 	case 27:
-		run_60_27(S, P, D, N, G, c);
+		run_60_27(S, P, D, N, c);
 		break;
 	case 59:
-		run_60_59(S, P, D, N, G, c);
+		run_60_59(S, P, D, N, c);
 		break;
 	default:
 		break;

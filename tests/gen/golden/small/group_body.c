@@ -58,8 +58,8 @@ static inline void step_circadian(const int32_t *restrict S, const int32_t *rest
 	const int64_t v_phase = S[5];
 	const int64_t v_acc = S[6];
 	const int64_t i_light = (int64_t)S[0]; /* env.light */
-	next->phase = (int32_t)(int64_t)((uint64_t)(v_acc * 1000) / (uint64_t)86400);
-	next->acc = (int32_t)((int64_t)((uint64_t)(v_acc + (10 * 1000) + ((i_light * lookup0((int64_t)((uint64_t)v_acc % (uint64_t)86400))) / 2000) + anima_noise(c, 1, 0, 3)) % (uint64_t)86400) + (0 * v_phase));
+	next->phase = (int32_t)(int64_t)((uint32_t)(v_acc * 1000) / (uint32_t)86400);
+	next->acc = (int32_t)((int64_t)((uint32_t)(v_acc + (10 * 1000) + ((i_light * lookup0((int64_t)((uint32_t)v_acc % (uint32_t)86400))) / 2000) + anima_noise(c, 1, 0, 3)) % (uint32_t)86400) + (0 * v_phase));
 }
 
 void anima_u_circadian(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
@@ -84,7 +84,7 @@ static inline void step_sleep(const int32_t *restrict S, const int32_t *restrict
 	(void)S; (void)P; (void)D; (void)c;
 	const int64_t v_pressure = S[3];
 	const int64_t v_stage = S[4];
-	const int64_t i_drive = lookup2(lookup1((int64_t)((uint64_t)(int64_t)D[0 + (((c->tick + 36) / 10) & 15)] % (uint64_t)86400))); /* circadian.acc, 120 ticks ago */
+	const int64_t i_drive = lookup2(lookup1((int64_t)((uint32_t)(int64_t)D[0 + (((c->tick + 36) / 10) & 15)] % (uint32_t)86400))); /* circadian.acc, 120 ticks ago */
 	next->pressure = (int32_t)((int64_t)(v_stage == 0) ? anima_approach(v_pressure, 1000, 6) : anima_approach(v_pressure, 0, 25));
 	next->stage = (int32_t)((int64_t)(v_stage == 0) ? ((int64_t)((int64_t)((int64_t)(v_pressure > 600) && (int64_t)(i_drive > 400)) && (anima_chance(c, 2, 0, 50) != 0)) ? 2 : 0) : ((int64_t)(v_pressure < 150) ? 0 : ((int64_t)(v_pressure < 400) ? 4 : 3)));
 }
@@ -132,7 +132,7 @@ static inline void hstep_gut__meal(const int32_t *restrict S, const int32_t *res
 	(void)S; (void)P; (void)D; (void)c; (void)stimulus;
 	const int64_t v_content = S[7];
 	const int64_t i_food = (int64_t)S[2]; /* env.food */
-	next->content = (int32_t)anima_min((v_content + (int64_t)((uint64_t)(stimulus * i_food) / (uint64_t)1000)), 5000);
+	next->content = (int32_t)anima_min((v_content + (int64_t)((uint32_t)(stimulus * i_food) / (uint32_t)1000)), 5000);
 }
 
 void anima_h_gut__meal(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
@@ -158,8 +158,8 @@ static inline void step_metabolism(const int32_t *restrict S, const int32_t *res
 	const int64_t v_reserve = S[12];
 	const int64_t i_gut = (int64_t)S[7]; /* gut.content */
 	const int64_t i_stage = (int64_t)S[4]; /* sleep.stage */
-	next->glucose = (int32_t)anima_approach(v_glucose, (70 + (int64_t)((uint64_t)i_gut / (uint64_t)20) + (int64_t)((uint64_t)v_reserve / (uint64_t)50)), 1497);
-	next->reserve = (int32_t)anima_min(anima_max((v_reserve + (int64_t)((uint64_t)i_gut / (uint64_t)400) - ((int64_t)(i_stage == 0) ? 2 : 1) - ((int64_t)(v_reserve > 900) ? 1 : 0)), 0), 1000);
+	next->glucose = (int32_t)anima_approach(v_glucose, (70 + (int64_t)((uint32_t)i_gut / (uint32_t)20) + (int64_t)((uint32_t)v_reserve / (uint32_t)50)), 1497);
+	next->reserve = (int32_t)anima_min(anima_max((v_reserve + (int64_t)((uint32_t)i_gut / (uint32_t)400) - ((int64_t)(i_stage == 0) ? 2 : 1) - ((int64_t)(v_reserve > 900) ? 1 : 0)), 0), 1000);
 }
 
 void anima_u_metabolism(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
@@ -214,7 +214,7 @@ static inline void hstep_life__stress(const int32_t *restrict S, const int32_t *
 {
 	(void)S; (void)P; (void)D; (void)c; (void)stimulus;
 	const int64_t v_health = S[8];
-	next->health = (int32_t)anima_max((v_health - (int64_t)((uint64_t)stimulus / (uint64_t)10)), 0);
+	next->health = (int32_t)anima_max((v_health - (int64_t)((uint32_t)stimulus / (uint32_t)10)), 0);
 }
 
 void anima_h_life__stress(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,

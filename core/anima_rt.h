@@ -47,14 +47,17 @@ static inline int64_t anima_approach(int64_t x, int64_t target, int64_t k)
 /* A function sampled at 2^shift spacing from lo (docs/catalogue.md), T[0..n] and a copy of T[n] after it (so
  * that x = hi needs no guard): the shared form of the per-subsystem table helpers, for step functions that
  * serve many subsystems. Their members' tables usually have the same lo, shift, n and rising (no step goes
- * down), which are then literals the compiler folds; T is in the build's shared table data, 16 bits a value
- * where they fit (anima_table_at16: half the cache lines for the tables of a large catalogue). */
-static inline int64_t anima_table_index(int64_t x, int64_t lo, int64_t shift, int64_t n, int64_t *f)
+ * down), and need the same guards (below: x can be less than lo; above: more than lo + n * 2^shift; the
+ * range analysis knows, and a table usually spans its argument's whole range), which are then literals the
+ * compiler folds; T is in the build's shared table data, 16 bits a value where they fit (anima_table_at16:
+ * half the cache lines for the tables of a large catalogue). */
+static inline int64_t anima_table_index(int64_t x, int64_t lo, int64_t shift, int64_t n, int64_t below,
+					int64_t above, int64_t *f)
 {
 	int64_t hi = lo + (n << shift);
-	if (x < lo)
+	if (below && x < lo)
 		x = lo;
-	if (x > hi)
+	if (above && x > hi)
 		x = hi;
 	int64_t u = x - lo;
 	int64_t i = u >> shift;
@@ -74,16 +77,16 @@ static inline int64_t anima_table_between(int64_t y0, int64_t y1, int64_t f, int
 }
 
 static inline int64_t anima_table_at(int64_t x, int64_t lo, int64_t shift, int64_t n, int64_t rising,
-				     const int32_t *T)
+				     int64_t below, int64_t above, const int32_t *T)
 {
-	int64_t f, i = anima_table_index(x, lo, shift, n, &f);
+	int64_t f, i = anima_table_index(x, lo, shift, n, below, above, &f);
 	return anima_table_between(T[i], T[i + 1], f, shift, rising);
 }
 
 static inline int64_t anima_table_at16(int64_t x, int64_t lo, int64_t shift, int64_t n, int64_t rising,
-				       const int16_t *T)
+				       int64_t below, int64_t above, const int16_t *T)
 {
-	int64_t f, i = anima_table_index(x, lo, shift, n, &f);
+	int64_t f, i = anima_table_index(x, lo, shift, n, below, above, &f);
 	return anima_table_between(T[i], T[i + 1], f, shift, rising);
 }
 

@@ -195,16 +195,18 @@ class Emitter:
     def param_index(self, p):
         return self.k(p.index, ("param", p.index))
 
-    def shared_table(self, t):
-        """The arguments of anima_table_at for table t after its x: its shape (which the members of a form
-        usually share, so they become literals the compiler folds) and where its values are in the build's
-        shared table data (a placeholder holding the table's index in this subsystem's own list until
-        find_shapes makes it an offset)."""
+    def shared_table(self, t, xlo, xhi):
+        """The arguments of anima_table_at for table t after its x, an argument in [xlo, xhi]: its shape and
+        which guards that range needs (which the members of a form usually share, so they become literals the
+        compiler folds) and where its values are in the build's shared table data (a placeholder holding the
+        table's index in this subsystem's own list until find_shapes makes it an offset)."""
         key = t.key()
         if key not in self.shared_tables:
             self.shared_tables[key] = (len(self.shared_tables), t)
+        n = len(t.values) - 1
         rising = int(all(b >= a for a, b in zip(t.values, t.values[1:])))
-        shape = [self.k(v) for v in (t.lo, t.shift, len(t.values) - 1, rising)]
+        below, above = int(xlo < t.lo), int(xhi > t.lo + (n << t.shift))
+        shape = [self.k(v) for v in (t.lo, t.shift, n, rising, below, above)]
         self.table_positions.append(len(self.vals))
         data = "anima_gen_table_data16" if narrow(t) else "anima_gen_table_data"
         return "%s, %s + %s" % (", ".join(shape), data, self.k(self.shared_tables[key][0]))
@@ -313,7 +315,7 @@ class Emitter:
     def table_lookup(self, t, code, xlo, xhi):
         """C for table t at `code`, an argument in [xlo, xhi]."""
         if self.shape:
-            return "anima_table_at%s(%s, %s)" % ("16" if narrow(t) else "", code, self.shared_table(t))
+            return "anima_table_at%s(%s, %s)" % ("16" if narrow(t) else "", code, self.shared_table(t, xlo, xhi))
         return "%s(%s)" % (self.helper_for_table(t, xlo, xhi), code)
 
     def input_value(self, i):

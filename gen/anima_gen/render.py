@@ -523,6 +523,7 @@ def render(cat, outdir, source_name):
                 hs.append({"sub": s.name, "slots": sorted(set(vars_))})
         stim_handlers.append({"name": st.name, "index": st.index, "handlers": hs})
     slot_views, run_views = [], []
+    prefetching = {sh["id"]: bool(sh["prefetch"]) for sh in shapes}
     update_rings = {}
     for r in lay.rings:
         if r.every:
@@ -538,7 +539,8 @@ def render(cat, outdir, source_name):
                 fns.append("anima_u_%s" % s.name)
         # Subsystems that share a step function run as one call over their constants, laid out one after another
         # (anima_gen_runs.c): no code per subsystem, and the data is read in order.
-        runs = [{"shape": k, "count": len(m), "members": [(s.name, s.shape[1]) for s in m]}
+        runs = [{"shape": k, "count": len(m), "members": [(s.name, s.shape[1]) for s in m],
+                 "pad": PREFETCH_AHEAD if prefetching[k] else 0}
                 for k, m in sorted(by_shape.items())]
         # Their inputs other than plain ones, fetched before the runs into G (the words past the state) one
         # subsystem after another (find_shapes): one gather run per form of input, each item's first constant

@@ -61,7 +61,7 @@ static inline int64_t anima_table_index(int64_t x, int64_t lo, int64_t shift, in
 		x = hi;
 	int64_t u = x - lo;
 	int64_t i = u >> shift;
-	*f = u - (i << shift);
+	*f = u & ((INT64_C(1) << shift) - 1); /* u - (i << shift), as u >= 0 (guarded or proven) */
 	return i;
 }
 

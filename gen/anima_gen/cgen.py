@@ -240,7 +240,7 @@ class Emitter:
                      "\tint64_t i = u >> %d;" % t.shift]
             if end:
                 body += ["\tif (i >= %d)" % n, "\t\treturn T[%d];" % n]
-            body += ["\tint64_t f = u - (i << %d);" % t.shift]
+            body += ["\tint64_t f = u & %d; /* u >= 0 (guarded or proven): u - (i << %d) */" % ((1 << t.shift) - 1, t.shift)]
             if rising:
                 body += ["\treturn T[i] + (((int64_t)T[i + 1] - T[i]) * f >> %d);" % t.shift]
             else:

@@ -18,7 +18,7 @@ static inline int64_t lookup0(int64_t x)
 	const int32_t *T = anima_table_9383525ebf96;
 	int64_t u = x - 0;
 	int64_t i = u >> 11;
-	int64_t f = u - (i << 11);
+	int64_t f = u & 2047; /* u >= 0 (guarded or proven): u - (i << 11) */
 	return T[i] + ((int64_t)T[i + 1] - T[i]) * f / 2048;
 }
 
@@ -29,7 +29,7 @@ static inline int64_t lookup1(int64_t x)
 	const int32_t *T = anima_table_4acb5dd3f290;
 	int64_t u = x - 0;
 	int64_t i = u >> 11;
-	int64_t f = u - (i << 11);
+	int64_t f = u & 2047; /* u >= 0 (guarded or proven): u - (i << 11) */
 	return T[i] + ((int64_t)T[i + 1] - T[i]) * f / 2048;
 }
 
@@ -40,7 +40,7 @@ static inline int64_t lookup2(int64_t x)
 	const int32_t *T = anima_table_3b7e1e7f1e81;
 	int64_t u = x - INT64_C(-1000);
 	int64_t i = u >> 5;
-	int64_t f = u - (i << 5);
+	int64_t f = u & 31; /* u >= 0 (guarded or proven): u - (i << 5) */
 	return T[i] + (((int64_t)T[i + 1] - T[i]) * f >> 5);
 }
 

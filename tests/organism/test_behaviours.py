@@ -45,6 +45,8 @@ def _runs():
             run(seed, FREE, 600, env=env)
         run(seed, NORMAL, 60)
         deprived(seed)
+        released_into(seed, 1000)
+        released_into(seed, 0)
         lit_at_night(seed)
         run(seed, INFECT + 9 * DAY, 60, stimuli=["%d:infection=600" % INFECT])
         meal_pair(seed)
@@ -128,6 +130,37 @@ def test_sleep_deprivation_rebound(seed):
     p_dep = onset_pressure(dep, release)
     p_ctl = onset_pressure(ctl, DEPRIVE + 8 * HOUR)     # the control's sleep onset that evening
     assert p_dep >= p_ctl + 80, "seed %d: pressure %d at recovery onset, %d control" % (seed, p_dep, p_ctl)
+
+
+def released_into(seed, light):
+    """The deprivation run with the light held at `light` from half an hour before the release (07:00, when the
+    scheduled daylight only comes on) to two hours after it."""
+    release = DEPRIVE + DAY
+    return run(seed, NORMAL, 60, stimuli=["%d:keep_awake=1440" % DEPRIVE, "%d:light=%d" % (release - 30 * MINUTE, light),
+                                          "%d:light=auto" % (release + 2 * HOUR)])
+
+
+@pytest.mark.parametrize("seed", FEW)
+def test_falling_asleep_after_a_night_awake_takes_minutes(seed):
+    """Falling asleep is a process, not a switch: released after 24 h awake into daylight (10 000 lux), the
+    organism goes to bed and falls asleep within the hour, but not in the first two minutes, and reaches N2 no
+    sooner than 5 min after the release (not an immediate consolidated sleep). In darkness the same sleepiness
+    puts it to sleep within 10 min and sooner than in daylight (after a night of sleep loss the sleep latency
+    lying in a dark room falls to about 1 min, Carskadon & Dement 1979; bright light keeps the sleep-deprived
+    more alert, Phipps-Nelson et al. 2003)."""
+    release = DEPRIVE + DAY
+
+    def first(tr, stages):
+        ticks, st = tr.window("sleep.stage", release, release + 2 * HOUR)
+        return next(((t - release) / MINUTE for t, s in zip(ticks, st) if s in stages), None)
+
+    lit, dark = released_into(seed, 1000), released_into(seed, 0)
+    asleep, n2, asleep_dark = first(lit, (1, 2, 3, 4)), first(lit, (2, 3)), first(dark, (1, 2, 3, 4))
+    what = "seed %d: asleep %s min and in N2 %s min after the release into daylight, asleep %s min after it in darkness" % (
+        seed, asleep, n2, asleep_dark)
+    assert asleep is not None and 2 <= asleep <= 60, what
+    assert n2 is not None and n2 >= 5, what
+    assert asleep_dark is not None and asleep_dark <= 10 and asleep_dark < asleep, what
 
 
 LIT = (3 * DAY + 1 * HOUR, 3 * DAY + 3 * HOUR)    # light=1000 from 01:00 to 03:00 of the deprived night

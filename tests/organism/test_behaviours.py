@@ -158,7 +158,7 @@ def test_falling_asleep_after_a_night_awake_takes_minutes(seed):
     asleep, n2, asleep_dark = first(lit, (1, 2, 3, 4)), first(lit, (2, 3)), first(dark, (1, 2, 3, 4))
     what = "seed %d: asleep %s min and in N2 %s min after the release into daylight, asleep %s min after it in darkness" % (
         seed, asleep, n2, asleep_dark)
-    assert asleep is not None and 2 <= asleep <= 60, what
+    assert asleep is not None and 3 <= asleep <= 60, what
     assert n2 is not None and n2 >= 5, what
     assert asleep_dark is not None and asleep_dark <= 10 and asleep_dark < asleep, what
 

@@ -235,7 +235,7 @@ def main(cat, argv):
     ap.add_argument("--trace", default="-")
     ap.add_argument("--set", action="append", default=[], help="SUBSYSTEM.PARAM=VALUE within its range")
     a = ap.parse_args(argv)
-    params = {"%s.%s" % (p.sub.name, p.name): p for p in cat.params}
+    params = {p.full: p for p in cat.params}
     sets = []
     for text in a.set:
         name, _, value = text.partition("=")

@@ -63,6 +63,10 @@ class Param:
         self.dist = 0  # 0: the same for everyone; else traits.DISTS[...]: drawn per individual
         self.sd = 0
 
+    @property
+    def full(self):
+        return "%s.%s" % (self.sub.name, self.name)
+
 
 class Input:
     def __init__(self, sub, name, pos):

@@ -450,7 +450,7 @@ def describe_texts(cat):
 
     def param(p):
         return '{"name": %s, "range": [%d, %d], "unit": %s, "doc": %s' % (
-            jstr("%s.%s" % (p.sub.name, p.name)), p.lo, p.hi, jstr(p.unit), jstr(p.doc))
+            jstr(p.full), p.lo, p.hi, jstr(p.unit), jstr(p.doc))
 
     def stim(st):
         d = {"name": st.name, "range": [st.lo, st.hi], "auto": st.auto, "doc": st.doc}
@@ -565,7 +565,7 @@ def render(cat, outdir, source_name):
     group_index = {g.name: k for k, g in enumerate(cat.groups)}
     params = cat.params  # (a list built at each use)
     nparams = len(params)
-    names_text, name_at = string_table(["%s.%s" % (p.sub.name, p.name) for p in params] +
+    names_text, name_at = string_table([p.full for p in params] +
                                        [s.name for s in cat.subsystems])
     cause_names = cat.cause.values if cat.cause is not None else []
     ctx = dict(common,

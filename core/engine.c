@@ -50,13 +50,13 @@ void anima_sim_init(struct anima_sim *sim, uint64_t seed, int env)
 }
 
 /* Individuals (the same draw as gen/anima_gen/traits.py): a near-normal deviate in 1/1000 of an SD from 12
- * uniforms of a counter-based stream keyed by (individual, parameter, k), apart from the noise stream. */
-static int64_t trait_deviate(uint64_t individual, uint32_t index)
+ * uniforms of a counter-based stream keyed by (individual, the parameter's name, k), apart from the noise stream. */
+static int64_t trait_deviate(uint64_t individual, uint64_t name_key)
 {
-	uint64_t base = anima_mix64(individual ^ 0x5EED7A175EED7A17ull);
+	uint64_t stream = anima_mix64(anima_mix64(individual ^ 0x5EED7A175EED7A17ull) ^ name_key);
 	int64_t total = 0;
 	for (uint32_t k = 0; k < 12; k++) {
-		uint64_t h = anima_mix64(base + (uint64_t)((index << 8) | k) * 0xD6E8FEB86659FD93ull) >> 32;
+		uint64_t h = anima_mix64(stream + (uint64_t)k * 0xD6E8FEB86659FD93ull) >> 32;
 		total += (int64_t)((h * 1000u) >> 32);
 	}
 	return total - 5994;
@@ -84,7 +84,7 @@ void anima_sim_individual(struct anima_sim *sim, uint64_t individual)
 	for (uint32_t t = 0; t < ntraits; t++) {
 		uint32_t k = anima_param_traits[t].param;
 		int32_t dist = anima_param_traits[t].dist, sd = anima_param_traits[t].sd;
-		int64_t z = trait_deviate(individual, k), value = anima_param_values[k], v;
+		int64_t z = trait_deviate(individual, anima_param_traits[t].key), value = anima_param_values[k], v;
 		if (dist == 1) {
 			v = value + (int64_t)sd * z / 1000;
 		} else {

@@ -10,6 +10,7 @@ import jinja2
 from . import builtins as B
 from . import layout as L
 from . import model as M
+from . import traits as T
 from .cgen import CFile, Emitter, Tables, clamp_store, lit, narrow
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "templates")
@@ -578,7 +579,7 @@ def render(cat, outdir, source_name):
                ncauses=len(cause_names), cause_names=cause_names,
                init=lay.init_state(), params=[p.value for p in cat.params],
                param_ranges=[(p.lo, p.hi) for p in cat.params],
-               param_traits=[(p.index, p.dist, p.sd) for p in cat.params if p.dist],
+               param_traits=[(p.index, p.dist, p.sd, T.key(p.full)) for p in cat.params if p.dist],
                trace_slots=[v.slot for v in cat.variables], header=header,
                stimuli=cat.stimuli, stim_handlers=stim_handlers,
                slots=slot_views, rates=rate_views, rings=lay.rings,

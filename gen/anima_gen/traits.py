@@ -1,8 +1,9 @@
 """Individuals: parameters declared with `trait:` are drawn once, at tick 0, from the individual's number.
 
-The draw is integer arithmetic on a counter-based stream keyed by (individual, parameter index, k), apart
-from the noise stream (keyed by seed and tick), so `--individual N` keeps the person while `--seed` varies
-the noise. core/engine.c (anima_sim_individual) does exactly the same; the generator tests hold the two
+The draw is integer arithmetic on a counter-based stream keyed by (individual, the parameter's name, k),
+apart from the noise stream (keyed by seed and tick), so `--individual N` keeps the person while `--seed`
+varies the noise. The key is the name ("subsystem.param", FNV-1a 64), not the parameter's position, so adding,
+removing or moving other parameters in the catalogue leaves everyone's drawn traits as they were. core/engine.c (anima_sim_individual) does exactly the same; the generator tests hold the two
 to each other.
 
 - z: the sum of 12 uniform integers 0..999 less 5994 (Irwin-Hall), a near-normal deviate in 1/1000 of a
@@ -25,11 +26,19 @@ def cdiv(a, b):
     return q if (a >= 0) == (b >= 0) else -q
 
 
-def deviate(individual, index):
-    base = mix64((individual ^ 0x5EED7A175EED7A17) & MASK64)
+def key(name):
+    """FNV-1a 64 of the parameter's full name: the trait stream's key (generated as anima_param_traits[].key)."""
+    h = 0xCBF29CE484222325
+    for b in name.encode("utf-8"):
+        h = ((h ^ b) * 0x100000001B3) & MASK64
+    return h
+
+
+def deviate(individual, name_key):
+    stream = mix64((mix64((individual ^ 0x5EED7A175EED7A17) & MASK64) ^ name_key) & MASK64)
     total = 0
     for k in range(12):
-        h = mix64((base + ((index << 8) | k) * 0xD6E8FEB86659FD93) & MASK64) >> 32
+        h = mix64((stream + k * 0xD6E8FEB86659FD93) & MASK64) >> 32
         total += (h * 1000) >> 32
     return total - 5994
 
@@ -46,8 +55,8 @@ def exp_q20(y):
     return e
 
 
-def draw(dist, sd, value, lo, hi, individual, index):
-    z = deviate(individual, index)
+def draw(dist, sd, value, lo, hi, individual, name_key):
+    z = deviate(individual, name_key)
     if dist == DISTS["normal"]:
         v = value + cdiv(sd * z, 1000)
     else:
@@ -59,6 +68,6 @@ def draw(dist, sd, value, lo, hi, individual, index):
 def individual_params(cat, individual):
     """{Param: value} for the individual (parameters without a trait keep their value)."""
     out = {}
-    for k, p in enumerate(cat.params):
-        out[p] = draw(p.dist, p.sd, p.value, p.lo, p.hi, individual, k) if p.dist else p.value
+    for p in cat.params:
+        out[p] = draw(p.dist, p.sd, p.value, p.lo, p.hi, individual, key(p.full)) if p.dist else p.value
     return out

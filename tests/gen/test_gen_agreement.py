@@ -160,7 +160,7 @@ def test_trait_draw_is_a_sound_distribution():
         exact = math.exp(y / 1000) * traits.Q
         assert abs(traits.exp_q20(y) - exact) <= max(5e-3 * exact, 3), y
     # the deviate has mean ~0 and SD ~1000 over individuals
-    zs = [traits.deviate(i, 3) for i in range(4000)]
+    zs = [traits.deviate(i, traits.key("circadian.step")) for i in range(4000)]
     m = sum(zs) / len(zs)
     sd = (sum((z - m) ** 2 for z in zs) / len(zs)) ** 0.5
     assert abs(m) < 50 and 950 < sd < 1050, (m, sd)

@@ -47,6 +47,7 @@ struct anima_subsystem_desc {
 struct anima_param_trait {
 	uint32_t param;
 	int32_t dist, sd;
+	uint64_t key; /* the draw's stream: FNV-1a 64 of "subsystem.param", so other parameters' places do not matter */
 };
 
 /* The catalogue's hash: everything that affects a run (model.canonical_parts). It is combined at run time from

@@ -69,10 +69,11 @@ const int32_t anima_param_range[2][2] = {
 	{0, 86399},
 };
 
-/* The parameters drawn per individual, {parameter, distribution (1 normal, 2 lognormal), sd}, in parameter
- * order (anima_sim_individual; the same draw as gen/anima_gen/traits.py); the others are the same for everyone. */
+/* The parameters drawn per individual, {parameter, distribution (1 normal, 2 lognormal), sd, key of the draw (FNV-1a
+ * 64 of the name)}, in parameter order (anima_sim_individual; the same draw as gen/anima_gen/traits.py); the others
+ * are the same for everyone. */
 const struct anima_param_trait anima_param_traits[1] = {
-	{0, 0, 0},
+	{0, 0, 0, 0},
 };
 
 /* Trace column k+1 (catalogue order) is state slot anima_trace_slots[k] (layout order). */

@@ -130,6 +130,8 @@ enum anima_end_reason anima_run(struct anima_sim *sim, const struct anima_option
 	uint64_t every = opt->every ? opt->every : 1;
 	uint64_t start = sim->tick;
 	uint64_t end = opt->ticks > UINT64_MAX - start ? UINT64_MAX : start + opt->ticks;
+	/* Ticks until the next row (rows at the ticks divisible by every): counted down, not a division a tick. */
+	uint64_t row_in = every - start % every;
 	size_t next_stim = 0;
 	uint32_t live_id[LIVE_MAX];
 	int32_t live_value[LIVE_MAX];
@@ -197,7 +199,8 @@ enum anima_end_reason anima_run(struct anima_sim *sim, const struct anima_option
 			apply_stimulus(c, sim, live_id[k], live_value[k]);
 		nlive = 0;
 		int dead = !anima_sim_alive(sim);
-		if (sim->tick % every == 0) {
+		if (--row_in == 0) {
+			row_in = every;
 			write_row(&o, sim);
 			if (p->summary)
 				summarize(p->summary, sim);

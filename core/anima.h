@@ -247,7 +247,7 @@ struct anima_sim {
 	int32_t next[ANIMA_NVARS];         /* scratch: next state of the subsystems updating this tick */
 	int32_t params[ANIMA_NPARAMS + 1]; /* parameter values, data not code */
 	int32_t delay[ANIMA_DELAY_WORDS + 1]; /* ring buffers of delayed couplings */
-	uint32_t phase[ANIMA_NRATES + 1];  /* tick mod every, per distinct update period */
+	uint32_t phase[ANIMA_NRATES + 1];  /* tick mod every, per distinct update period; then tick mod the schedule's cycle */
 };
 
 /* Puts the organism at tick 0 with the catalogue's initial state. */

@@ -12,7 +12,7 @@
 
 /* Bumped whenever the contract between generated code and this header changes; generated files #error when
  * they were rendered for another format. */
-#define ANIMA_RT_FORMAT 6
+#define ANIMA_RT_FORMAT 7
 
 /* What a step may know about the moment it runs in. Read-only for generated code. */
 struct anima_ctx {

@@ -35,6 +35,7 @@ static void derive_phases(struct anima_sim *sim)
 {
 	for (uint32_t r = 0; r < ANIMA_NRATES; r++)
 		sim->phase[r] = (uint32_t)(sim->tick % anima_rate_every[r]);
+	sim->phase[ANIMA_NRATES] = (uint32_t)(sim->tick % anima_schedule_cycle);
 }
 
 void anima_sim_init(struct anima_sim *sim, uint64_t seed, int env)

@@ -2,6 +2,7 @@
 written only when its content changed, so the build recompiles only what a catalogue edit touched."""
 import hashlib
 import json
+import math
 import os
 import re
 
@@ -188,6 +189,7 @@ SHAPE_MIN = 8  # subsystems of one form that share a step function instead of ea
 # own step functions (before gathered inputs) 592 M subsystem-ticks/s; runs of 2 or more shared 477 M (2,697
 # instructions a tick, 2,265 before); runs of 3 or more 537 M (2,455). The synthetic 4,000: 386 M and 380 M.
 RUN_MIN = 3
+AGENDA_MAX_WORDS = 1 << 15  # a longer cycle's agenda (schedule_agenda) would be larger than the code it replaces
 PREFETCH_AHEAD = 4  # how many subsystems ahead a shared step function asks for its scattered reads
 _TOKEN = re.compile("\x01(\\d+)\x02")
 
@@ -476,6 +478,32 @@ def probe_view(p):
             "perturb": [(v.slot, a, v.lo, v.hi, v.full) for v, a in p.perturb]}
 
 
+def schedule_agenda(slot_views):
+    """The schedule of the slots updated less often than every tick as one agenda: the schedule repeats every
+    `cycle` ticks (the least common multiple of their periods), and at tick p of the cycle the slots due are
+    slots[at[p]:at[p + 1]] (indexes into `runs`, in the order of slot_views). anima_gen_tick looks its tick
+    up instead of testing every period's phase (two switches per period, most of them on nothing due). None
+    when the agenda would be larger than AGENDA_MAX_WORDS (periods with a long common cycle, such as 7 and
+    86400); the schedule then tests every period as before."""
+    runs = [v for v in slot_views if v["every"] > 1]
+    cycle = 1
+    for v in runs:
+        cycle = cycle * v["every"] // math.gcd(cycle, v["every"])
+    if not runs or cycle + 1 + sum(cycle // v["every"] for v in runs) > AGENDA_MAX_WORDS:
+        return None
+    due = [[] for _ in range(cycle)]
+    for k, v in enumerate(runs):
+        for p in range(v["phase"], cycle, v["every"]):
+            due[p].append(k)
+    at, slots = [0], []
+    for d in due:
+        slots += d
+        at.append(len(slots))
+    return {"cycle": cycle, "runs": runs, "at": at, "slots": slots,
+            "slot_type": "uint8_t" if len(runs) <= 256 else "uint16_t",
+            "rings": [r for v in runs for r in v["rings"]]}
+
+
 class _Files(dict):
     """The generated files by name: each is written (when its text changed) as soon as it is rendered, and only
     its name is kept, so a large catalogue's C is never all in memory at once."""
@@ -562,6 +590,7 @@ def render(cat, outdir, source_name):
         if runs:
             run_views.append({"name": name, "runs": runs, "gathers": gruns})
     rate_views = [{"every": r, "slots": [v for v in slot_views if v["every"] == r]} for r in lay.rates]
+    agenda = schedule_agenda(slot_views)
     header = "tick," + ",".join(v.full for v in cat.variables)
     group_index = {g.name: k for k, g in enumerate(cat.groups)}
     params = cat.params  # (a list built at each use)
@@ -582,7 +611,7 @@ def render(cat, outdir, source_name):
                param_traits=[(p.index, p.dist, p.sd, T.key(p.full)) for p in cat.params if p.dist],
                trace_slots=[v.slot for v in cat.variables], header=header,
                stimuli=cat.stimuli, stim_handlers=stim_handlers,
-               slots=slot_views, rates=rate_views, rings=lay.rings,
+               slots=slot_views, rates=rate_views, rings=lay.rings, agenda=agenda,
                tick_rings=[r for r in lay.rings if not r.every],
                ring_tables=any(len(v["rings"]) > 4 for v in slot_views),
                # the periods of per-update rings that shared step functions read (layout.Ring.entry_code)

@@ -101,6 +101,25 @@ def test_plan_packs_only_large_catalogues():
     assert covered == [(gi, j) for gi, (_, size) in enumerate(big) for j in range(size)]
 
 
+def test_schedule_agenda_runs_each_slot_at_its_ticks():
+    """The agenda (render.schedule_agenda): over one cycle, the lcm of the periods above 1, a slot is due at
+    exactly the ticks whose remainder by its period is its phase, in slot order; the slot run every tick is no
+    part of it; periods whose cycle would make the agenda too large (7 and 86400) get none."""
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, "gen"))
+    from anima_gen.render import schedule_agenda, AGENDA_MAX_WORDS
+    slots = [{"every": e, "phase": p, "rings": []} for e, p in ((1, 0), (4, 1), (6, 1), (6, 5), (10, 0))]
+    a = schedule_agenda(slots)
+    assert a["cycle"] == 60 and a["runs"] == slots[1:]
+    for t in range(a["cycle"]):
+        due = a["slots"][a["at"][t]:a["at"][t + 1]]
+        assert due == [k for k, s in enumerate(slots[1:]) if t % s["every"] == s["phase"]]
+    assert a["at"][-1] == len(a["slots"]) == 15 + 10 + 10 + 6
+    assert schedule_agenda([{"every": 7, "phase": 0, "rings": []}, {"every": 86400, "phase": 3, "rings": []}]) is None
+    assert 86400 + 1 + 86400 // 7 > AGENDA_MAX_WORDS
+    assert schedule_agenda(slots[:1]) is None  # every tick only: nothing to look up
+
+
 def test_packed_catalogue_compiles_and_keeps_its_hash(tmp_path):
     """A synthetic catalogue large enough to be packed renders into group__pack_K.c files that compile, and
     anima-sim's catalogue hash (combined from the files' parts at run time) is the generator's."""

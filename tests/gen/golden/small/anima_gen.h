@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#define ANIMA_GEN_FORMAT 6
+#define ANIMA_GEN_FORMAT 7
 
 #define ANIMA_NVARS 13
 #define ANIMA_NPARAMS 2
@@ -69,6 +69,9 @@ struct anima_ring_desc {
 };
 extern const struct anima_ring_desc anima_ring_descs[1 + 1];
 extern const uint32_t anima_rate_every[5]; /* the distinct update periods; phase[r] is tick mod it */
+/* The ticks after which the whole schedule repeats; phase[ANIMA_NRATES] is tick mod it (anima_gen_tick looks up
+ * what is due there, and then keeps phase[r] only for the periods whose rings shared step functions read). */
+extern const uint32_t anima_schedule_cycle;
 extern const int32_t anima_init_state[13];
 extern const int32_t anima_param_values[2];
 extern const int32_t anima_param_range[2][2];
@@ -90,11 +93,12 @@ extern const char anima_trace_header[];
 extern const struct anima_stim_desc anima_stimuli[4];
 extern const char *const anima_cause_names[3];
 
-/* Computes one tick: advances phase[r] (the tick mod anima_rate_every[r]) and updates the subsystems due then
- * from the snapshot S into N, then commits them to S and records the committed sources of the delay rings
- * that keep one entry per update. c->tick is the new tick. The ANIMA_GATHER_WORDS words after S's ANIMA_NVARS
- * are scratch: the inputs of the subsystems that share step functions, fetched for each schedule slot before
- * they run. */
+/* Computes one tick: advances the phase counters (phase[ANIMA_NRATES], the tick mod anima_schedule_cycle, where
+ * the schedule is an agenda; phase[r], the tick mod anima_rate_every[r], where it is not, or where shared step
+ * functions read rings of period r) and updates the subsystems due then from the snapshot S into N, then
+ * commits them to S and records the committed sources of the delay rings that keep one entry per update.
+ * c->tick is the new tick. The ANIMA_GATHER_WORDS words after S's ANIMA_NVARS are scratch: the inputs of the
+ * subsystems that share step functions, fetched for each schedule slot before they run. */
 void anima_gen_tick(int32_t *restrict S, const int32_t *restrict P, int32_t *restrict D, int32_t *restrict N,
 		    const struct anima_ctx *restrict c, uint32_t *restrict phase);
 /* Records the state of tick `tick` as it ends into the delay rings D that keep one entry per tick. */

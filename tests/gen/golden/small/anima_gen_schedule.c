@@ -28,6 +28,10 @@ void anima_h_env__light(const int32_t *restrict S, const int32_t *restrict P, co
 void anima_h_life__stress(const int32_t *restrict S, const int32_t *restrict P, const int32_t *restrict D,
 		int32_t *restrict N, const struct anima_ctx *restrict c, int64_t stimulus);
 
+struct anima_update_ring {
+	uint32_t src, offset, mask, stride;
+};
+
 /* Each schedule slot's run_ function: its S is the snapshot and, past its ANIMA_NVARS words, G, where the
  * gather functions put inputs for the shared step functions, which read both through S (so S is not restrict
  * there). */
@@ -95,78 +99,87 @@ const uint32_t anima_rate_every[5] = {
 	60,
 };
 
+/* The schedule of the slots updated less often than every tick repeats every 60 ticks: at tick p of
+ * that cycle (phase[5]), the slots due are agenda_slots[agenda_at[p]] up to agenda_at[p + 1], indexes
+ * into run_at and commit_at (render.schedule_agenda). One look-up a tick instead of a test of every period. */
+const uint32_t anima_schedule_cycle = 60;
+
+static void (*const run_at[5])(int32_t *S, const int32_t *restrict P, const int32_t *restrict D,
+		int32_t *restrict N, const struct anima_ctx *restrict c) = {
+	run_5_2,
+	run_10_3,
+	run_30_23,
+	run_60_27,
+	run_60_59,
+};
+
+/* Each slot's variables (first, count) and the rings with one entry per update that it writes when it commits
+ * (update_rings[rings] up to update_rings[rings_end]). Data, not a switch over the slots: that jump, to another
+ * case at every tick, was mispredicted more often than the copy loop's exit (the organism ran slower with it). */
+static const struct {
+	uint32_t first, count, every, rings, rings_end;
+} commit_at[5] = {
+	{3, 2, 5, 0, 0}, /* every 5, phase 2 */
+	{5, 2, 10, 0, 1}, /* every 10, phase 3 */
+	{7, 1, 30, 1, 1}, /* every 30, phase 23 */
+	{8, 3, 60, 1, 1}, /* every 60, phase 27 */
+	{11, 2, 60, 1, 1}, /* every 60, phase 59 */
+};
+
+static const struct anima_update_ring update_rings[1] = {
+	{6, 0, 15, 1}, /* circadian.acc */
+};
+
+/* A slot's copy for the agenda, whose count is not a constant: four words at a time (one vector move), then up
+ * to three. Written so that no compiler turns it into a call to memcpy, which costs more than the one or two
+ * words most slots have. */
+static inline void commit_any(int32_t *restrict S, const int32_t *restrict N, uint32_t first, uint32_t count)
+{
+	int32_t *restrict to = S + first;
+	const int32_t *restrict from = N + first;
+	uint32_t k = 0;
+	for (; k + 4 <= count; k += 4)
+		__builtin_memcpy(to + k, from + k, 4 * sizeof *to);
+	const uint32_t rest = count - k;
+	if (rest > 0)
+		to[k] = from[k];
+	if (rest > 1)
+		to[k + 1] = from[k + 1];
+	if (rest > 2)
+		to[k + 2] = from[k + 2];
+}
+
+static const uint16_t agenda_at[61] = {
+	0, 0, 0, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 4, 5, 5,
+	5, 5, 6, 6, 6, 6, 6, 7, 9, 9, 9, 9, 11, 11, 11, 11,
+	11, 12, 13, 13, 13, 13, 14, 14, 14, 14, 14, 15, 16, 16, 16, 16,
+	17, 17, 17, 17, 17, 18, 20, 20, 20, 20, 21, 21, 22,
+};
+
+static const uint8_t agenda_slots[22] = {
+	0, 1, 0, 0, 1, 0, 0, 1, 2, 0, 3, 0, 1, 0, 0, 1, 0, 0, 1, 2, 0, 4,
+};
+
 void anima_gen_tick(int32_t *restrict S, const int32_t *restrict P, int32_t *restrict D, int32_t *restrict N,
 		    const struct anima_ctx *restrict c, uint32_t *restrict phase)
 {
+	uint32_t p = phase[5] + 1 == 60 ? 0 : phase[5] + 1;
+	phase[5] = p;
+	const uint32_t due = agenda_at[p], due_end = agenda_at[p + 1];
 	run_1_0(S, P, D, N, c);
-	phase[1] = phase[1] + 1 == 5 ? 0 : phase[1] + 1;
-	switch (phase[1]) {
-	case 2:
-		run_5_2(S, P, D, N, c);
-		break;
-	default:
-		break;
-	}
-	phase[2] = phase[2] + 1 == 10 ? 0 : phase[2] + 1;
-	switch (phase[2]) {
-	case 3:
-		run_10_3(S, P, D, N, c);
-		break;
-	default:
-		break;
-	}
-	phase[3] = phase[3] + 1 == 30 ? 0 : phase[3] + 1;
-	switch (phase[3]) {
-	case 23:
-		run_30_23(S, P, D, N, c);
-		break;
-	default:
-		break;
-	}
-	phase[4] = phase[4] + 1 == 60 ? 0 : phase[4] + 1;
-	switch (phase[4]) {
-	case 27:
-		run_60_27(S, P, D, N, c);
-		break;
-	case 59:
-		run_60_59(S, P, D, N, c);
-		break;
-	default:
-		break;
-	}
+	for (uint32_t k = due; k < due_end; k++)
+		run_at[agenda_slots[k]](S, P, D, N, c);
 	/* Only now, with every rule of this tick done, does the snapshot move on. */
 	commit(S, N, 0, 3);
-	switch (phase[1]) {
-	case 2:
-		commit(S, N, 3, 2);
-		break;
-	default:
-		break;
-	}
-	switch (phase[2]) {
-	case 3:
-		commit(S, N, 5, 2);
-		D[0 + ((c->tick / 10) & 15)] = S[6]; /* circadian.acc */
-		break;
-	default:
-		break;
-	}
-	switch (phase[3]) {
-	case 23:
-		commit(S, N, 7, 1);
-		break;
-	default:
-		break;
-	}
-	switch (phase[4]) {
-	case 27:
-		commit(S, N, 8, 3);
-		break;
-	case 59:
-		commit(S, N, 11, 2);
-		break;
-	default:
-		break;
+	for (uint32_t k = due; k < due_end; k++) {
+		const uint32_t s = agenda_slots[k];
+		commit_any(S, N, commit_at[s].first, commit_at[s].count);
+		if (commit_at[s].rings != commit_at[s].rings_end) {
+			const uint32_t e = (uint32_t)(c->tick / commit_at[s].every);
+			for (uint32_t r = commit_at[s].rings; r < commit_at[s].rings_end; r++)
+				D[update_rings[r].offset + (e & update_rings[r].mask) * update_rings[r].stride] =
+					S[update_rings[r].src];
+		}
 	}
 }
 

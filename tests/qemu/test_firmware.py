@@ -100,7 +100,10 @@ def fill_store(path, leave):
     off, k = start + len(live), 0
     while leave is not None and end - off - leave >= 60 + 16:
         name = ("Fill%d" % k).encode("utf-16-le") + b"\0\0"
-        size = min(4000, end - off - leave - 60 - len(name)) & ~3
+        room = end - off - leave
+        size = min(4000, room - 60 - len(name)) & ~3
+        if 0 < room - (60 + len(name) + size + 3 & ~3) < 60 + 16:
+            size -= 80  # leave room for one more record instead of a gap too small for any
         rec = struct.pack("<HBBIQ16sIII16s", 0x55AA, 0x3F, 0, 7, 0, b"\0" * 16, 0, len(name), size, FILL_GUID)
         rec += name + b"\xA5" * size
         rec += b"\0" * (-len(rec) % 4)

@@ -2,9 +2,9 @@
 
 The draw is integer arithmetic on a counter-based stream keyed by (individual, the parameter's name, k),
 apart from the noise stream (keyed by seed and tick), so `--individual N` keeps the person while `--seed`
-varies the noise. The key is the name ("subsystem.param", FNV-1a 64), not the parameter's position, so adding,
-removing or moving other parameters in the catalogue leaves everyone's drawn traits as they were. core/engine.c (anima_sim_individual) does exactly the same; the generator tests hold the two
-to each other.
+varies the noise. The key is the name ("subsystem.param", FNV-1a 64), not the parameter's position, so
+adding, removing or moving other parameters in the catalogue leaves everyone's drawn traits as they were.
+core/engine.c (anima_sim_individual) does exactly the same; the generator tests hold the two to each other.
 
 - z: the sum of 12 uniform integers 0..999 less 5994 (Irwin-Hall), a near-normal deviate in 1/1000 of a
   standard deviation (mean 0, SD 1000, within +-5994).

@@ -102,7 +102,7 @@ def fill_store(path, leave):
         name = ("Fill%d" % k).encode("utf-16-le") + b"\0\0"
         room = end - off - leave
         size = min(4000, room - 60 - len(name)) & ~3
-        if 0 < room - (60 + len(name) + size + 3 & ~3) < 60 + 16:
+        if 0 < room - ((60 + len(name) + size + 3) & ~3) < 60 + 16:
             size -= 80  # leave room for one more record instead of a gap too small for any
         rec = struct.pack("<HBBIQ16sIII16s", 0x55AA, 0x3F, 0, 7, 0, b"\0" * 16, 0, len(name), size, FILL_GUID)
         rec += name + b"\xA5" * size
